@@ -1,0 +1,243 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/mh3net/mh3net/events"
+	"github.com/mh3net/mh3net/pat"
+	"github.com/mh3net/mh3net/store"
+	"github.com/mh3net/mh3net/store/projection"
+)
+
+// LMP: online support code, PAT ticket, Capcom IDs, the server list.
+
+// blankCapcomID marks an empty profile slot in the user list.
+const blankCapcomID = "******"
+
+// Slots per console.
+const slots = 6
+
+// ensureConsole gives the session an online support code and makes sure
+// the console exists in the log (MH3SP's get_support_code).
+func (c *Call) ensureConsole() (string, error) {
+	sess, err := c.Session()
+	if err != nil {
+		return "", err
+	}
+	if sess.SupportCode != "" {
+		if _, err := c.s.console(c, sess.SupportCode); err == nil {
+			return sess.SupportCode, nil
+		} else if !errors.Is(err, errNoConsole) {
+			return "", err
+		}
+		return sess.SupportCode, c.createConsole(sess.SupportCode, 0)
+	}
+	for attempt := 0; attempt < 16; attempt++ {
+		code := c.random("support-code", attempt, 11)
+		err := c.createConsole(code, attempt)
+		if errors.Is(err, store.ErrConflict) {
+			continue // taken: try the next candidate
+		}
+		if err != nil {
+			return "", err
+		}
+		sess.SupportCode = code
+		c.Changed()
+		return code, nil
+	}
+	return "", errors.New("no free online support code after 16 tries")
+}
+
+func (c *Call) createConsole(code string, attempt int) error {
+	env, err := events.Encode(c.eventID(fmt.Sprintf("console-%d", attempt)), events.ConsoleCreated{SupportCode: code})
+	if err != nil {
+		return err
+	}
+	_, err = c.s.store.Append(c.ctx, events.ConsoleStream(code), 0, []events.Envelope{env})
+	if err != nil && !errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("%w: %w", errUnavailable, err)
+	}
+	return err
+}
+
+var errNoConsole = errors.New("no such console")
+
+// console reads a console from the profiles projection, after catching
+// up with the log so that a write made through any handler is seen.
+func (s *Service) console(c *Call, code string) (projection.Console, error) {
+	if err := s.profiles.Sync(c.ctx); err != nil {
+		return projection.Console{}, fmt.Errorf("%w: profiles projection: %w", errUnavailable, err)
+	}
+	con, ok := s.profiles.Get(code)
+	if !ok {
+		return con, errNoConsole
+	}
+	return con, nil
+}
+
+func chargeInfo(code string) pat.Data {
+	var d pat.Data
+	d.SetLong(pat.ChargeTicketValidity1, 86400).
+		SetLong(pat.ChargeTicketValidity2, 86400).
+		SetBinary(pat.ChargeUnknown05, []byte("Cid")).
+		SetString(pat.ChargeOnlineSupportCode, []byte(code))
+	return d
+}
+
+func (s *Service) ReqLoginInfo(c *Call, m *pat.ReqLoginInfo) error {
+	code, err := c.ensureConsole()
+	if err != nil {
+		return err
+	}
+	var info pat.Data
+	info.SetString(pat.ChargeOnlineSupportCode, []byte(code))
+	return c.Answer(&pat.AnsLoginInfo{NeedTicket: 1, Text: []byte("dummy_data"), ChargeInfo: info})
+}
+
+func (s *Service) ReqChargeInfo(c *Call, m *pat.ReqChargeInfo) error {
+	code, err := c.ensureConsole()
+	if err != nil {
+		return err
+	}
+	return c.Answer(&pat.AnsChargeInfo{ChargeInfo: chargeInfo(code)})
+}
+
+func (s *Service) ReqUserListHead(c *Call, m *pat.ReqUserListHead) error {
+	return c.Answer(&pat.AnsUserListHead{First: m.First, Count: m.Count})
+}
+
+func (s *Service) ReqUserListData(c *Call, m *pat.ReqUserListData) error {
+	code, err := c.ensureConsole()
+	if err != nil {
+		return err
+	}
+	con, err := s.console(c, code)
+	if err != nil {
+		return err
+	}
+	ans := &pat.AnsUserListData{First: m.First, Count: m.Count}
+	for i := uint32(0); i < m.Count && i < 64; i++ {
+		slot := int(m.First + i)
+		var u pat.Data
+		u.SetLong(pat.UserSlotIndex, uint32(slot))
+		id, name := blankCapcomID, []byte(nil)
+		if slot >= 1 && slot <= slots && con.Slots[slot-1].CapcomID != "" {
+			id, name = con.Slots[slot-1].CapcomID, con.Slots[slot-1].Name
+		}
+		u.SetString(pat.UserCapcomID, []byte(id))
+		if len(name) > 0 {
+			u.SetString(pat.UserHunterName, name)
+		}
+		ans.Users = append(ans.Users, u)
+	}
+	return c.Answer(ans)
+}
+
+func (s *Service) ReqUserListFoot(c *Call, m *pat.ReqUserListFoot) error {
+	return c.Answer(&pat.AnsUserListFoot{})
+}
+
+// ReqUserObject: the player picks a slot. An empty slot gets a new Capcom
+// ID; a given hunter name is stored. The Capcom ID is then bound to this
+// connection, and an older login with it is closed.
+func (s *Service) ReqUserObject(c *Call, m *pat.ReqUserObject) error {
+	if m.Slot < 1 || m.Slot > slots {
+		return fmt.Errorf("%w: slot %d is not 1..%d", errBadPacket, m.Slot, slots)
+	}
+	code, err := c.ensureConsole()
+	if err != nil {
+		return err
+	}
+	name := m.User.Bytes(pat.UserHunterName)
+	if len(name) >= 0x20 {
+		return fmt.Errorf("%w: hunter name of %d bytes", errBadPacket, len(name))
+	}
+	id, name, err := c.useSlot(code, int(m.Slot), name)
+	if err != nil {
+		return err
+	}
+	sess, err := c.Session()
+	if err != nil {
+		return err
+	}
+	sess.CapcomID, sess.Slot, sess.HunterName = id, int(m.Slot), name
+	c.Changed()
+	if err := c.claimOnline(sess); err != nil {
+		return err
+	}
+	c.log.Info("Capcom ID selected", "capcom_id", id, "slot", m.Slot)
+	user := append(pat.Data(nil), m.User...)
+	user.SetString(pat.UserCapcomID, []byte(id))
+	return c.Answer(&pat.AnsUserObject{NeedTicket: 1, Text: []byte("Unk_UserObj_str"), User: user})
+}
+
+// useSlot returns the slot's Capcom ID and name, creating the profile (a
+// new, globally unique Capcom ID) or renaming it as needed.
+func (c *Call) useSlot(code string, slot int, name []byte) (string, []byte, error) {
+	for round := 0; round < 8; round++ {
+		con, err := c.s.console(c, code)
+		if err != nil {
+			return "", nil, err
+		}
+		cur := con.Slots[slot-1]
+		if cur.CapcomID != "" {
+			if len(name) == 0 || string(name) == string(cur.Name) {
+				return cur.CapcomID, cur.Name, nil
+			}
+			env, err := events.Encode(c.eventID(fmt.Sprintf("rename-%d", round)), events.HunterNamed{Slot: slot, CapcomID: cur.CapcomID, Name: name})
+			if err != nil {
+				return "", nil, err
+			}
+			_, err = c.s.store.Append(c.ctx, events.ConsoleStream(code), con.Version, []events.Envelope{env})
+			if errors.Is(err, store.ErrConflict) {
+				continue
+			}
+			if err != nil {
+				return "", nil, fmt.Errorf("%w: %w", errUnavailable, err)
+			}
+			return cur.CapcomID, name, nil
+		}
+		id, err := c.claimCapcomID(code, slot)
+		if err != nil {
+			return "", nil, err
+		}
+		env, err := events.Encode(c.eventID(fmt.Sprintf("profile-%d", round)), events.ProfileCreated{Slot: slot, CapcomID: id, Name: name})
+		if err != nil {
+			return "", nil, err
+		}
+		_, err = c.s.store.Append(c.ctx, events.ConsoleStream(code), con.Version, []events.Envelope{env})
+		if errors.Is(err, store.ErrConflict) {
+			continue // the console changed meanwhile: look again
+		}
+		if err != nil {
+			return "", nil, fmt.Errorf("%w: %w", errUnavailable, err)
+		}
+		return id, name, nil
+	}
+	return "", nil, fmt.Errorf("%w: console %s keeps changing", errUnavailable, code)
+}
+
+// claimCapcomID reserves a new Capcom ID: its own stream, created with
+// expected version 0, so two consoles can never get the same one.
+func (c *Call) claimCapcomID(code string, slot int) (string, error) {
+	for attempt := 0; attempt < 32; attempt++ {
+		id := c.random(fmt.Sprintf("capcom-id-%d", slot), attempt, 6)
+		if id == blankCapcomID {
+			continue
+		}
+		env, err := events.Encode(c.eventID(fmt.Sprintf("claim-%d-%d", slot, attempt)), events.CapcomIDClaimed{CapcomID: id, SupportCode: code, Slot: slot})
+		if err != nil {
+			return "", err
+		}
+		_, err = c.s.store.Append(c.ctx, events.CapcomIDStream(id), 0, []events.Envelope{env})
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("%w: %w", errUnavailable, err)
+		}
+		return id, nil
+	}
+	return "", errors.New("no free Capcom ID after 32 tries")
+}

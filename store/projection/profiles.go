@@ -1,0 +1,181 @@
+// Package projection builds the read models handlers use from the event
+// log. Each handler process keeps its own copy, fed by a store
+// subscription; Sync is a read barrier that waits until everything in the
+// log when it was called has been applied, so a write made through any
+// process is seen.
+package projection
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mh3net/mh3net/events"
+	"github.com/mh3net/mh3net/store"
+)
+
+// Slot is one Capcom-ID profile of a console.
+type Slot struct {
+	CapcomID string
+	Name     []byte
+}
+
+// Console is one console's profiles.
+type Console struct {
+	SupportCode string
+	Version     uint64 // version of the console's stream
+	Slots       [6]Slot
+}
+
+// Profiles is the read model of consoles and Capcom IDs.
+type Profiles struct {
+	st  store.Store
+	log *slog.Logger
+
+	mu       sync.Mutex
+	cond     *sync.Cond
+	applied  uint64
+	err      error
+	consoles map[string]*Console
+	owners   map[string]string // Capcom ID → support code
+}
+
+// NewProfiles makes an empty read model over st.
+func NewProfiles(st store.Store) *Profiles {
+	p := &Profiles{st: st, log: slog.Default(), consoles: map[string]*Console{}, owners: map[string]string{}}
+	p.cond = sync.NewCond(&p.mu)
+	return p
+}
+
+// Start follows the log from the beginning until ctx ends, re-subscribing
+// from its checkpoint after an error (NATS or the database restarting).
+func (p *Profiles) Start(ctx context.Context) error {
+	go func() {
+		backoff := 100 * time.Millisecond
+		for ctx.Err() == nil {
+			p.mu.Lock()
+			from := p.applied + 1
+			p.mu.Unlock()
+			err := p.st.Subscribe(ctx, from, p.apply)
+			if ctx.Err() != nil {
+				break
+			}
+			p.log.Warn("profiles projection interrupted, resuming", "from", from, "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 5*time.Second)
+		}
+		p.mu.Lock()
+		p.err = fmt.Errorf("projection stopped: %w", context.Cause(ctx))
+		p.cond.Broadcast()
+		p.mu.Unlock()
+	}()
+	return nil
+}
+
+func (p *Profiles) apply(env events.Envelope) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if env.Position < p.applied {
+		return nil // already applied (a re-subscription overlapping a batch)
+	}
+	if env.Position == p.applied {
+		// Events of one batch share a position: skip those already seen.
+		if c, ok := p.consoles[strings.TrimPrefix(env.Stream, "console.")]; ok && strings.HasPrefix(env.Stream, "console.") && env.Version <= c.Version {
+			return nil
+		}
+	}
+	ev, err := events.Decode(env)
+	if err != nil {
+		p.log.Error("profiles projection cannot read an event", "err", err)
+		return err
+	}
+	switch e := ev.(type) {
+	case events.ConsoleCreated:
+		if _, ok := p.consoles[e.SupportCode]; !ok {
+			p.consoles[e.SupportCode] = &Console{SupportCode: e.SupportCode}
+		}
+	case events.ProfileCreated:
+		c := p.console(env.Stream)
+		if e.Slot >= 1 && e.Slot <= 6 {
+			c.Slots[e.Slot-1] = Slot{CapcomID: e.CapcomID, Name: e.Name}
+			p.owners[e.CapcomID] = c.SupportCode
+		}
+	case events.HunterNamed:
+		c := p.console(env.Stream)
+		if e.Slot >= 1 && e.Slot <= 6 {
+			c.Slots[e.Slot-1].Name = e.Name
+		}
+	}
+	if strings.HasPrefix(env.Stream, "console.") {
+		p.console(env.Stream).Version = env.Version
+	}
+	p.applied = env.Position
+	p.cond.Broadcast()
+	return nil
+}
+
+func (p *Profiles) console(stream string) *Console {
+	code := strings.TrimPrefix(stream, "console.")
+	c, ok := p.consoles[code]
+	if !ok {
+		c = &Console{SupportCode: code}
+		p.consoles[code] = c
+	}
+	return c
+}
+
+// WaitFor blocks until events up to position are applied.
+func (p *Profiles) WaitFor(ctx context.Context, position uint64) error {
+	stop := context.AfterFunc(ctx, func() {
+		p.mu.Lock()
+		p.cond.Broadcast()
+		p.mu.Unlock()
+	})
+	defer stop()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.applied < position {
+		if p.err != nil {
+			return p.err
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("waiting for position %d (at %d): %w", position, p.applied, err)
+		}
+		p.cond.Wait()
+	}
+	return nil
+}
+
+// Sync waits until everything in the log now is applied.
+func (p *Profiles) Sync(ctx context.Context) error {
+	pos, err := p.st.LastPosition(ctx)
+	if err != nil {
+		return err
+	}
+	return p.WaitFor(ctx, pos)
+}
+
+// Get returns a console by online support code.
+func (p *Profiles) Get(supportCode string) (Console, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, ok := p.consoles[supportCode]
+	if !ok {
+		return Console{}, false
+	}
+	return *c, true
+}
+
+// Owner returns the console and slot holding a Capcom ID.
+func (p *Profiles) Owner(capcomID string) (supportCode string, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	supportCode, ok = p.owners[capcomID]
+	return
+}
