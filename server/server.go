@@ -54,6 +54,8 @@ type Config struct {
 	ConnectionDelay   time.Duration
 	LineCheckInterval time.Duration
 	RequestTimeout    time.Duration
+	HandshakeTimeout  time.Duration
+	BodyTimeout       time.Duration
 
 	Logger *slog.Logger
 }
@@ -156,6 +158,8 @@ func (s *Server) start(ctx context.Context) error {
 				ConnectionDelay:   cfg.ConnectionDelay,
 				LineCheckInterval: cfg.LineCheckInterval,
 				RequestTimeout:    cfg.RequestTimeout,
+				HandshakeTimeout:  cfg.HandshakeTimeout,
+				BodyTimeout:       cfg.BodyTimeout,
 				Logger:            cfg.Logger,
 			}
 			if server == "opn" {

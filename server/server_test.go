@@ -1,0 +1,244 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/mh3net/mh3net/gameclient"
+	"github.com/mh3net/mh3net/pat"
+)
+
+func start(t testing.TB, cfg Config) *Server {
+	t.Helper()
+	cfg.Edge, cfg.Handlers = true, true
+	cfg.DataDir = t.TempDir()
+	cfg.Host, cfg.Advertise = "127.0.0.1", "127.0.0.1"
+	cfg.Ports = map[string]int{}
+	if cfg.ConnectionDelay == 0 {
+		cfg.ConnectionDelay = 10 * time.Millisecond
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if os.Getenv("MH3NET_TEST_LOG") != "" {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	s, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// greeted opens an LMP connection that went through ReqConnection.
+func greeted(t *testing.T, s *Server) *gameclient.Client {
+	t.Helper()
+	c, err := gameclient.Dial(s.Addr("lmp").String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if _, err := c.Greet(&gameclient.Console{}, false); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// closedWithShut reads until the server closes and reports whether an
+// NtcShut came first.
+func closedWithShut(t *testing.T, c *gameclient.Client) bool {
+	t.Helper()
+	shut := false
+	for {
+		p, err := c.Next()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatalf("connection still open: %v", err)
+			}
+			return shut
+		}
+		if p.ID == pat.IDNtcShut {
+			shut = true
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	s := start(t, Config{BodyTimeout: 200 * time.Millisecond, HandshakeTimeout: 200 * time.Millisecond})
+	quick := start(t, Config{LineCheckInterval: 300 * time.Millisecond})
+	bystander := greeted(t, s)
+
+	t.Run("frame over the limit", func(t *testing.T) {
+		c := greeted(t, s)
+		c.WriteRaw(pat.AppendHeader(nil, pat.Header{Size: 0xFFFF, Seq: 1, ID: pat.IDReqFmpListVersion}))
+		if !closedWithShut(t, c) {
+			t.Error("no NtcShut before the close")
+		}
+	})
+	t.Run("size larger than what arrives", func(t *testing.T) {
+		c := greeted(t, s)
+		c.WriteRaw(append(pat.AppendHeader(nil, pat.Header{Size: 100, Seq: 1, ID: pat.IDReqFmpListVersion}), 1, 2, 3))
+		if !closedWithShut(t, c) {
+			t.Error("no NtcShut before the close")
+		}
+	})
+	t.Run("unknown id keeps the connection", func(t *testing.T) {
+		c := greeted(t, s)
+		b, _ := pat.AppendFrame(nil, 1, 0x12345678, []byte{1, 2, 3})
+		c.WriteRaw(b)
+		var v pat.AnsFmpListVersion
+		if err := c.Call(&pat.ReqFmpListVersion{}, &v); err != nil || v.Version != 1 {
+			t.Fatalf("after an unknown id: %v %v", v, err)
+		}
+	})
+	t.Run("malformed payload of a known id", func(t *testing.T) {
+		c := greeted(t, s)
+		b, _ := pat.AppendFrame(nil, 1, pat.IDReqUserObject, []byte{1})
+		c.WriteRaw(b)
+		if !closedWithShut(t, c) {
+			t.Error("no NtcShut before the close")
+		}
+	})
+	t.Run("random bytes", func(t *testing.T) {
+		c := greeted(t, s)
+		junk := make([]byte, 4096)
+		rand.Read(junk)
+		junk[0] = 0xFF // a size over the limit
+		c.WriteRaw(junk)
+		closedWithShut(t, c)
+	})
+	t.Run("client that never answers line checks", func(t *testing.T) {
+		raw, err := net.Dial("tcp", quick.Addr("lmp").String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		raw.SetReadDeadline(time.Now().Add(10 * time.Second))
+		b, err := io.ReadAll(raw) // ReqConnection, ReqLineCheck, NtcShut, then EOF
+		if err != nil {
+			t.Fatalf("not closed: %v", err)
+		}
+		ps, _ := pat.SplitFrames(b)
+		if len(ps) == 0 || ps[len(ps)-1].ID != pat.IDNtcShut {
+			t.Fatalf("got %v", ps)
+		}
+	})
+	t.Run("TLS client that stops mid-handshake", func(t *testing.T) {
+		raw, err := net.Dial("tcp", s.Addr("opn").String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		raw.Write([]byte{0x16, 3, 1, 0, 200, 1}) // half a hello
+		raw.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.ReadAll(raw); err != nil {
+			t.Fatalf("not closed: %v", err)
+		}
+	})
+	var v pat.AnsFmpListVersion
+	if err := bystander.Call(&pat.ReqFmpListVersion{}, &v); err != nil {
+		t.Fatalf("a well-behaved client suffered: %v", err)
+	}
+}
+
+// 200 TLS clients that connect and say nothing must not hold up a login.
+func TestSilentTLSClientsDoNotStallLogin(t *testing.T) {
+	s := start(t, Config{})
+	var silent []net.Conn
+	for i := 0; i < 200; i++ {
+		c, err := net.Dial("tcp", s.Addr("opn").String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		silent = append(silent, c)
+	}
+	defer func() {
+		for _, c := range silent {
+			c.Close()
+		}
+	}()
+	begin := time.Now()
+	c, err := gameclient.DialTLS(s.Addr("opn").String(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.OPN(&gameclient.Console{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("OPN login with 200 silent TLS clients connected: %v", time.Since(begin))
+}
+
+// BenchmarkRoundTrip times one request client → edge → NATS → handler →
+// edge → client, beside a raw TCP echo of the same bytes in the same run.
+func BenchmarkRoundTrip(b *testing.B) {
+	s := start(b, Config{})
+	c, err := gameclient.Dial(s.Addr("lmp").String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Greet(&gameclient.Console{}, false); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("mh3net", func(b *testing.B) {
+		lat := make([]time.Duration, 0, b.N)
+		var v pat.AnsFmpListVersion
+		for b.Loop() {
+			t0 := time.Now()
+			if err := c.Call(&pat.ReqFmpListVersion{}, &v); err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, time.Since(t0))
+		}
+		report(b, lat)
+	})
+	b.Run("raw-echo", func(b *testing.B) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer ln.Close()
+		go func() {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			io.Copy(c, c)
+		}()
+		conn, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer conn.Close()
+		frame, _ := pat.AppendMessage(nil, 1, &pat.AnsFmpListVersion{})
+		buf := make([]byte, len(frame))
+		lat := make([]time.Duration, 0, b.N)
+		for b.Loop() {
+			t0 := time.Now()
+			conn.Write(frame)
+			if _, err := io.ReadFull(conn, buf); err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, time.Since(t0))
+		}
+		report(b, lat)
+	})
+}
+
+func report(b *testing.B, lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}
