@@ -1,0 +1,132 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/mh3net/mh3net/bus"
+	"github.com/mh3net/mh3net/natsrv"
+	"github.com/mh3net/mh3net/pat"
+	"github.com/mh3net/mh3net/store/jsstore"
+)
+
+// rig is a handler instance on a real embedded NATS and event store,
+// driven with NATS requests as an edge would send them.
+type rig struct {
+	t  *testing.T
+	nc *nats.Conn
+	s  *Service
+}
+
+func newRig(t *testing.T) *rig {
+	ns, err := natsrv.Start(natsrv.Options{Port: -1, StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ns.Shutdown)
+	nc, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	st, err := jsstore.Open(ctx, nc, jsstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Start(ctx, nc, st, Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), LMPPort: 8201, FMPPort: 8202})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &rig{t: t, nc: nc, s: s}
+}
+
+// send delivers one packet of connection conn with request id req.
+func (r *rig) send(server, conn, req string, seq uint16, m pat.Message) []pat.Packet {
+	r.t.Helper()
+	frame, err := pat.AppendMessage(nil, seq, m)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	msg := nats.NewMsg(bus.RequestSubject(server))
+	msg.Data = frame
+	msg.Header.Set(bus.HeaderConn, conn)
+	msg.Header.Set(bus.HeaderReq, req)
+	reply, err := r.nc.RequestMsg(msg, 10*time.Second)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	ps, err := pat.SplitFrames(reply.Data)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return ps
+}
+
+func TestRetriedRequestGetsTheSameAnswer(t *testing.T) {
+	r := newRig(t)
+	r.send("lmp", "c1", "c1.1", 1, &pat.AnsConnection{})
+	li := r.send("lmp", "c1", "c1.2", 2, &pat.ReqLoginInfo{})
+	var ans pat.AnsLoginInfo
+	if err := pat.Unmarshal(li[0].Payload, &ans); err != nil {
+		t.Fatal(err)
+	}
+	code := string(ans.ChargeInfo.Bytes(pat.ChargeOnlineSupportCode))
+	if len(code) != 11 {
+		t.Fatalf("support code %q", code)
+	}
+	var user pat.Data
+	user.SetLong(pat.UserSlotIndex, 1).SetString(pat.UserHunterName, []byte("Gobul"))
+	first := r.send("lmp", "c1", "c1.3", 3, &pat.ReqUserObject{IsSlotEmpty: 1, Slot: 1, User: user})
+	again := r.send("lmp", "c1", "c1.3", 3, &pat.ReqUserObject{IsSlotEmpty: 1, Slot: 1, User: user})
+	if len(first) != 1 || len(again) != 1 || !bytes.Equal(first[0].Payload, again[0].Payload) || first[0].Seq != 3 {
+		t.Fatalf("retry answered differently: %v vs %v", first, again)
+	}
+	// A handler that died after appending but before keeping its answer:
+	// the retry recomputes it from the same request id and appends nothing.
+	if err := r.s.kv.replies.Purge(context.Background(), kvKey("c1.3")); err != nil {
+		t.Fatal(err)
+	}
+	recomputed := r.send("lmp", "c1", "c1.3", 3, &pat.ReqUserObject{IsSlotEmpty: 1, Slot: 1, User: user})
+	if !bytes.Equal(first[0].Payload, recomputed[0].Payload) {
+		t.Fatalf("recomputed answer differs: %x vs %x", recomputed[0].Payload, first[0].Payload)
+	}
+	con, err := r.s.console(&Call{ctx: context.Background(), s: r.s}, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if con.Version != 2 || con.Slots[0].CapcomID == "" || con.Slots[1].CapcomID != "" {
+		t.Fatalf("console after a retried profile creation: %+v", con)
+	}
+}
+
+func TestRandomIsStablePerRequest(t *testing.T) {
+	a := (&Call{Req: "x.1"}).random("ticket", 0, 11)
+	b := (&Call{Req: "x.1"}).random("ticket", 0, 11)
+	c := (&Call{Req: "x.2"}).random("ticket", 0, 11)
+	if a != b || a == c || len(a) != 11 {
+		t.Fatalf("%q %q %q", a, b, c)
+	}
+}
+
+func TestUnknownPacketIsIgnored(t *testing.T) {
+	r := newRig(t)
+	frame, _ := pat.AppendFrame(nil, 1, 0x12345678, []byte{1})
+	msg := nats.NewMsg(bus.RequestSubject("lmp"))
+	msg.Data = frame
+	msg.Header.Set(bus.HeaderConn, "c9")
+	reply, err := r.nc.RequestMsg(msg, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reply.Data) != 0 || reply.Header.Get(bus.HeaderClose) != "" {
+		t.Fatalf("unknown id answered %x (close %q)", reply.Data, reply.Header.Get(bus.HeaderClose))
+	}
+}
