@@ -25,8 +25,9 @@ type Store interface {
 	// An absent stream has no events and is not an error.
 	Load(ctx context.Context, stream string, from uint64) ([]events.Envelope, error)
 	// Subscribe calls fn for every event with Position >= from, in
-	// global order, until ctx ends or fn fails. Events appended in one
-	// call share a Position.
+	// global order, until ctx ends or fn fails. Positions only grow;
+	// events appended in one call may share one (JetStream) or not
+	// (Postgres).
 	Subscribe(ctx context.Context, from uint64, fn func(events.Envelope) error) error
 	// LastPosition is the Position of the newest event (0: empty log).
 	LastPosition(ctx context.Context) (uint64, error)

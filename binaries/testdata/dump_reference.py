@@ -8,6 +8,7 @@ is stored in this repository. The reference reads the clock in two places
 both are pinned here: START while the tables are built, then each NOW in
 turn. Output, one record a line:
 
+    start <start>
     blob <id> <hex>                    each distinct content once
     at <now> <type> <version> <id>     what type <type> is at time <now>
 """
@@ -17,7 +18,7 @@ import sys
 
 checkout, start, nows = sys.argv[1], int(sys.argv[2]), [int(a) for a in sys.argv[3:]]
 sys.path.insert(0, checkout)
-os.chdir(checkout)  # optional per-quest files are looked up from here
+os.chdir(checkout)  # optional small-monster files are read from ./event
 
 import mh.time_utils as clock  # noqa: E402
 
@@ -26,6 +27,7 @@ clock.current_server_time = lambda: now[0]
 
 import mh.constants as reference  # noqa: E402
 
+print("start", start)
 seen = set()
 for t in nows:
     now[0] = t
