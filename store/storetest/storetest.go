@@ -57,6 +57,7 @@ func Run(t *testing.T, b Backend) {
 	t.Run("IdempotentRetry", func(t *testing.T) { idempotent(t, b) })
 	t.Run("ReloadAfterReopen", func(t *testing.T) { reload(t, b) })
 	t.Run("SubscribeCatchUp", func(t *testing.T) { subscribe(t, b) })
+	t.Run("SubscriberSeesEveryConcurrentWrite", func(t *testing.T) { concurrentSubscribe(t, b) })
 	t.Run("CorruptEventNamesStreamAndPosition", func(t *testing.T) { corrupt(t, b) })
 	t.Run("ServerRestartedMidTest", func(t *testing.T) { restart(t, b) })
 }
@@ -281,4 +282,100 @@ func restart(t *testing.T, b Backend) {
 	if err != nil || len(got) != 2 {
 		t.Fatalf("after restart: %d events, %v", len(got), err)
 	}
+}
+
+// concurrentSubscribe appends from many writers to many streams while a
+// subscriber follows: it must see every acknowledged event exactly once,
+// positions never going back, versions of each stream in order - the
+// late-commit skip would lose events here.
+func concurrentSubscribe(t *testing.T, b Backend) {
+	s := b.Open(t)
+	c := ctx(t)
+	prefix := newStream("conc")
+	start, err := s.LastPosition(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers, perWriter = 8, 25
+	seen := map[string]int{}
+	lastVersion := map[string]uint64{}
+	var mu sync.Mutex
+	var lastPos uint64
+	sctx, cancel := context.WithCancel(c)
+	defer cancel()
+	subDone := make(chan error, 1)
+	go func() {
+		subDone <- s.Subscribe(sctx, start+1, func(e events.Envelope) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if e.Position < lastPos {
+				return fmt.Errorf("position %d after %d", e.Position, lastPos)
+			}
+			lastPos = e.Position
+			if len(e.Stream) < len(prefix) || e.Stream[:len(prefix)] != prefix {
+				return nil
+			}
+			if e.Version != lastVersion[e.Stream]+1 {
+				return fmt.Errorf("%s version %d after %d", e.Stream, e.Version, lastVersion[e.Stream])
+			}
+			lastVersion[e.Stream] = e.Version
+			seen[e.ID]++
+			return nil
+		})
+	}()
+	var wg sync.WaitGroup
+	var acked sync.Map
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stream := fmt.Sprintf("%s.w%d", prefix, w%4) // two writers per stream
+			for i := 0; i < perWriter; i++ {
+				id := fmt.Sprintf("%s-w%d-%d", prefix, w, i)
+				for {
+					cur, err := s.Load(c, stream, 1)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					_, err = s.Append(c, stream, uint64(len(cur)), []events.Envelope{ev(t, id, i)})
+					if err == nil {
+						acked.Store(id, true)
+						break
+					}
+					if !errors.Is(err, store.ErrConflict) {
+						t.Error(err)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		mu.Lock()
+		n := len(seen)
+		mu.Unlock()
+		if n == writers*perWriter {
+			break
+		}
+		select {
+		case err := <-subDone:
+			t.Fatalf("subscription ended: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("subscriber saw %d of %d events", n, writers*perWriter)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	acked.Range(func(k, _ any) bool {
+		if seen[k.(string)] != 1 {
+			t.Errorf("%s seen %d times", k, seen[k.(string)])
+		}
+		return true
+	})
 }
