@@ -30,6 +30,7 @@ import (
 	"github.com/mh3net/mh3net/natsrv"
 	"github.com/mh3net/mh3net/store"
 	"github.com/mh3net/mh3net/store/jsstore"
+	"github.com/mh3net/mh3net/store/pgstore"
 	"github.com/mh3net/mh3net/world"
 )
 
@@ -40,6 +41,7 @@ type Config struct {
 	Edge, Handlers bool
 
 	NATSURL  string // external NATS; empty = embedded
+	Postgres string // event store in Postgres; empty = the JetStream log
 	NATSHost string // embedded NATS bind address (default 127.0.0.1)
 	NATSPort int    // embedded NATS client port; 0 = in-process only
 	DataDir  string // embedded NATS / JetStream files
@@ -118,7 +120,11 @@ func (s *Server) start(ctx context.Context) error {
 	}
 
 	if cfg.Handlers {
-		s.store, err = jsstore.Open(ctx, s.nc, jsstore.Options{})
+		if cfg.Postgres != "" {
+			s.store, err = pgstore.Open(ctx, cfg.Postgres, cfg.Logger)
+		} else {
+			s.store, err = jsstore.Open(ctx, s.nc, jsstore.Options{})
+		}
 		if err != nil {
 			return fmt.Errorf("event store: %w", err)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/mh3net/mh3net/certs"
 	"github.com/mh3net/mh3net/natsrv"
 	"github.com/mh3net/mh3net/server"
+	"github.com/mh3net/mh3net/store/pgstore"
 	"github.com/mh3net/mh3net/world"
 )
 
@@ -30,6 +31,7 @@ commands:
   edge       run only the game listeners, against --nats URL
   handlers   run only the packet handlers, against --nats URL
   cert       write a CA and a server certificate for OPN TLS (--out DIR)
+  migrate    apply the Postgres migrations (--postgres URL)
 
 Run 'mh3net <command> -h' for the flags. Every flag can also be set as
 MH3NET_<FLAG> in the environment (upper case, dashes as underscores).
@@ -59,6 +61,8 @@ func run(args []string) error {
 		return runNATS(ctx, args)
 	case "cert":
 		return runCert(args)
+	case "migrate":
+		return runMigrate(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil
@@ -92,6 +96,7 @@ func runRoles(ctx context.Context, cmd string, args []string) error {
 		Edge:              cmd == "up" || cmd == "edge",
 		Handlers:          cmd == "up" || cmd == "handlers",
 		NATSURL:           o.natsURL,
+		Postgres:          o.postgres,
 		NATSPort:          natsPort,
 		DataDir:           o.data,
 		Host:              o.host,
@@ -158,5 +163,27 @@ func runCert(args []string) error {
 		return err
 	}
 	fmt.Printf("wrote CA and server certificate to %s (patch ca.der into the game; run with --tls-cert %s/server.crt --tls-key %s/server.key)\n", *out, *out, *out)
+	return nil
+}
+
+func runMigrate(ctx context.Context, args []string) error {
+	var o options
+	fs := newFlagSet("migrate", &o)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if o.postgres == "" {
+		return fmt.Errorf("migrate needs --postgres URL")
+	}
+	log, err := o.logger()
+	if err != nil {
+		return err
+	}
+	st, err := pgstore.Open(ctx, o.postgres, log) // connects, then applies the migrations
+	if err != nil {
+		return err
+	}
+	st.Close()
+	fmt.Println("migrations applied")
 	return nil
 }
