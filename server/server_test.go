@@ -14,6 +14,7 @@ import (
 
 	"github.com/mh3net/mh3net/gameclient"
 	"github.com/mh3net/mh3net/pat"
+	"github.com/mh3net/mh3net/pgtest"
 )
 
 func start(t testing.TB, cfg Config) *Server {
@@ -241,4 +242,46 @@ func report(b *testing.B, lat []time.Duration) {
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}
+
+// Postgres stopping mid-game: the player gets an in-game message instead
+// of a hang, and the next login works once Postgres is back.
+func TestPostgresDownMidGame(t *testing.T) {
+	pg := pgtest.Start(t)
+	s := start(t, Config{Postgres: pg.URL()})
+	c := greeted(t, s)
+	var li pat.AnsLoginInfo
+	if err := c.Call(&pat.ReqLoginInfo{}, &li); err != nil {
+		t.Fatal(err)
+	}
+	con := &gameclient.Console{SupportCode: string(li.ChargeInfo.Bytes(pat.ChargeOnlineSupportCode))}
+	if err := pg.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	c2, err := gameclient.Dial(s.Addr("lmp").String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if _, err := c2.Greet(con, false); err != nil {
+		t.Fatal(err)
+	}
+	err = c2.Call(&pat.ReqUserListData{First: 1, Count: 6}, &pat.AnsUserListData{})
+	var shut *gameclient.ShutError
+	if !errors.As(err, &shut) {
+		t.Fatalf("with Postgres down: %v, want an NtcShut message", err)
+	}
+	t.Logf("player saw: %q", shut.Message)
+
+	if err := pg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c3, err := gameclient.Dial(s.Addr("lmp").String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c3.Close()
+	if _, err := c3.LMPFirst(con); err != nil {
+		t.Fatalf("after Postgres came back: %v", err)
+	}
 }
