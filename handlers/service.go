@@ -36,8 +36,12 @@ type Config struct {
 	FMPPort   int
 	// Concurrency bounds how many packets one instance works on at once.
 	Concurrency int
-	Logger      *slog.Logger
-	Now         func() time.Time
+	// ReadModels is what the read models are built from; default: the
+	// store itself (embedded mode). With Postgres it is the JetStream feed
+	// the relay fills (relay.Feed).
+	ReadModels store.Store
+	Logger     *slog.Logger
+	Now        func() time.Time
 }
 
 // Service is one handler instance.
@@ -94,7 +98,11 @@ func Start(ctx context.Context, nc *nats.Conn, st store.Store, cfg Config) (*Ser
 	if s.kv, err = openBuckets(ctx, js); err != nil {
 		return nil, err
 	}
-	s.profiles = projection.NewProfiles(st)
+	src := cfg.ReadModels
+	if src == nil {
+		src = st
+	}
+	s.profiles = projection.NewProfiles(src)
 	if err := s.profiles.Start(ctx); err != nil {
 		return nil, fmt.Errorf("handlers: profiles projection: %w", err)
 	}

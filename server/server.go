@@ -31,6 +31,7 @@ import (
 	"github.com/mh3net/mh3net/store"
 	"github.com/mh3net/mh3net/store/jsstore"
 	"github.com/mh3net/mh3net/store/pgstore"
+	"github.com/mh3net/mh3net/store/relay"
 	"github.com/mh3net/mh3net/world"
 )
 
@@ -120,8 +121,16 @@ func (s *Server) start(ctx context.Context) error {
 	}
 
 	if cfg.Handlers {
+		var readModels store.Store
 		if cfg.Postgres != "" {
 			s.store, err = pgstore.Open(ctx, cfg.Postgres, cfg.Logger)
+			if err == nil {
+				// Every handler process relays; the feed's
+				// expected-last-sequence lets only one publish each event.
+				s.wg.Add(1)
+				go func() { defer s.wg.Done(); relay.Run(ctx, s.store, js, cfg.Logger) }()
+				readModels = relay.NewFeed(s.store, js)
+			}
 		} else {
 			s.store, err = jsstore.Open(ctx, s.nc, jsstore.Options{})
 		}
@@ -129,12 +138,13 @@ func (s *Server) start(ctx context.Context) error {
 			return fmt.Errorf("event store: %w", err)
 		}
 		_, err = handlers.Start(ctx, s.nc, s.store, handlers.Config{
-			World:     cfg.World,
-			Binaries:  binaries.New(time.Now()),
-			Advertise: cfg.Advertise,
-			LMPPort:   cfg.Ports["lmp"],
-			FMPPort:   cfg.Ports["fmp"],
-			Logger:    cfg.Logger,
+			World:      cfg.World,
+			Binaries:   binaries.New(time.Now()),
+			Advertise:  cfg.Advertise,
+			LMPPort:    cfg.Ports["lmp"],
+			FMPPort:    cfg.Ports["fmp"],
+			ReadModels: readModels,
+			Logger:     cfg.Logger,
 		})
 		if err != nil {
 			return err

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -56,6 +57,11 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgx's default (4 on small machines) is too few once a
+		// subscription's listener and the sequencer hold one each.
+		cfg.MaxConns = 20
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -287,6 +293,8 @@ func (s *Store) Subscribe(ctx context.Context, from uint64, fn func(events.Envel
 	if from == 0 {
 		from = 1
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the listener with the subscription
 	wake := make(chan struct{}, 1)
 	go s.listen(ctx, wake)
 	for {

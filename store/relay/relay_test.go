@@ -1,0 +1,108 @@
+package relay
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/mh3net/mh3net/events"
+	"github.com/mh3net/mh3net/natsrv"
+	"github.com/mh3net/mh3net/pgtest"
+	"github.com/mh3net/mh3net/store/pgstore"
+)
+
+// Concurrent writers to Postgres, two relays racing (one restarted
+// half-way): the feed holds every event exactly once, positions in order.
+func TestFeedGetsEveryEventOnceInOrder(t *testing.T) {
+	pg := pgtest.Start(t)
+	ns, err := natsrv.Start(natsrv.Options{Port: -1, StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Shutdown()
+	nc, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	src, err := pgstore.Open(ctx, pg.URL(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); src.Close() }() // relays stop before the pool closes
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	r1ctx, stopR1 := context.WithCancel(ctx)
+	defer stopR1()
+	go Run(r1ctx, src, js, quiet)
+	go Run(ctx, src, js, quiet)
+
+	begin0 := time.Now()
+	const writers, each = 8, 40
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stream := fmt.Sprintf("feed.%d", w)
+			for i := 0; i < each; i++ {
+				e, _ := events.Encode(fmt.Sprintf("w%d-%d", w, i), events.ConsoleCreated{SupportCode: "X"})
+				if _, err := src.Append(ctx, stream, uint64(i), []events.Envelope{e}); err != nil {
+					t.Error(err)
+					return
+				}
+				if w == 0 && i == each/2 {
+					stopR1() // one relay dies mid-way
+					go Run(ctx, src, js, quiet)
+				}
+			}
+		}()
+	}
+	begin := time.Now()
+	wg.Wait()
+	t.Logf("writers done after %v", time.Since(begin))
+
+	feed := NewFeed(src, js)
+	seen := map[string]int{}
+	var last uint64
+	got := make(chan struct{})
+	sctx, scancel := context.WithCancel(ctx)
+	defer scancel()
+	go feed.Subscribe(sctx, 0, func(e events.Envelope) error {
+		if e.Position <= last {
+			t.Errorf("position %d after %d", e.Position, last)
+		}
+		last = e.Position
+		seen[e.ID]++
+		if len(seen) == writers*each {
+			close(got)
+		}
+		return nil
+	})
+	select {
+	case <-got:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("feed holds %d of %d events", len(seen), writers*each)
+	}
+	t.Logf("feed complete after %v", time.Since(begin0))
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("%s relayed %d times", id, n)
+		}
+	}
+	st, _ := js.Stream(ctx, FeedStream)
+	info, _ := st.Info(ctx)
+	if info.State.Msgs != writers*each {
+		t.Errorf("feed has %d messages, want %d", info.State.Msgs, writers*each)
+	}
+}
