@@ -13,11 +13,19 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/mh3net/mh3net/certs"
 	"github.com/mh3net/mh3net/natsrv"
 	"github.com/mh3net/mh3net/server"
+	"github.com/mh3net/mh3net/store"
+	"github.com/mh3net/mh3net/store/jsstore"
 	"github.com/mh3net/mh3net/store/pgstore"
+	"github.com/mh3net/mh3net/store/projection"
+	"github.com/mh3net/mh3net/store/relay"
 	"github.com/mh3net/mh3net/world"
 )
 
@@ -32,6 +40,10 @@ commands:
   handlers   run only the packet handlers, against --nats URL
   cert       write a CA and a server certificate for OPN TLS (--out DIR)
   migrate    apply the Postgres migrations (--postgres URL)
+  projections rebuild
+             replay the event log from zero into the read models and print
+             their digest; with --postgres and --nats, also from the
+             JetStream feed, and check both give the same state
 
 Run 'mh3net <command> -h' for the flags. Every flag can also be set as
 MH3NET_<FLAG> in the environment (upper case, dashes as underscores).
@@ -63,6 +75,11 @@ func run(args []string) error {
 		return runCert(args)
 	case "migrate":
 		return runMigrate(ctx, args)
+	case "projections":
+		if len(args) == 0 || args[0] != "rebuild" {
+			return fmt.Errorf("usage: mh3net projections rebuild [flags]")
+		}
+		return runRebuild(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil
@@ -185,5 +202,91 @@ func runMigrate(ctx context.Context, args []string) error {
 	}
 	st.Close()
 	fmt.Println("migrations applied")
+	return nil
+}
+
+func runRebuild(ctx context.Context, args []string) error {
+	var o options
+	fs := newFlagSet("projections rebuild", &o)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log, err := o.logger()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	var nc *nats.Conn
+	switch {
+	case o.natsURL != "":
+		nc, err = nats.Connect(o.natsURL)
+	case o.postgres == "":
+		// The embedded log: open its directory (the server must be stopped).
+		ns, err := natsrv.Start(natsrv.Options{StoreDir: o.data, Logger: log})
+		if err != nil {
+			return err
+		}
+		defer ns.Shutdown()
+		nc, err = nats.Connect("", nats.InProcessServer(ns))
+		if err != nil {
+			return err
+		}
+	}
+	if err != nil {
+		return err
+	}
+	var sources []struct {
+		name string
+		st   store.Store
+	}
+	if o.postgres != "" {
+		pg, err := pgstore.Open(ctx, o.postgres, log)
+		if err != nil {
+			return err
+		}
+		defer pg.Close()
+		sources = append(sources, struct {
+			name string
+			st   store.Store
+		}{"postgres log", pg})
+		if nc != nil {
+			js, err := jetstream.New(nc)
+			if err != nil {
+				return err
+			}
+			sources = append(sources, struct {
+				name string
+				st   store.Store
+			}{"jetstream feed", relay.NewFeed(pg, js)})
+		}
+	} else {
+		js, err := jsstore.Open(ctx, nc, jsstore.Options{})
+		if err != nil {
+			return err
+		}
+		sources = append(sources, struct {
+			name string
+			st   store.Store
+		}{"jetstream log", js})
+	}
+	var first string
+	for _, src := range sources {
+		begin := time.Now()
+		sctx, stop := context.WithCancel(ctx)
+		p, err := projection.Rebuild(sctx, src.st)
+		if err != nil {
+			stop()
+			return fmt.Errorf("rebuild from %s: %w", src.name, err)
+		}
+		st := p.Stats()
+		stop() // the read model's subscription ends before the store closes
+		fmt.Printf("%-15s position %d  consoles %d  profiles %d  digest %s  (%v)\n", src.name, st.Position, st.Consoles, st.Profiles, st.Digest[:16], time.Since(begin).Round(time.Millisecond))
+		if first == "" {
+			first = st.Digest
+		} else if st.Digest != first {
+			return fmt.Errorf("the read models differ between sources")
+		}
+	}
 	return nil
 }

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"os/exec"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/mh3net/mh3net/gameclient"
 	"github.com/mh3net/mh3net/pgtest"
@@ -25,11 +30,11 @@ func TestUpKeepsProfilesAcrossKill9(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := &cluster{t: t, bin: bin}
-			lmp, data := freePort(t), t.TempDir()
+			lmp, data, natsPort := freePort(t), t.TempDir(), freePort(t)
 			args := append([]string{"up", "--host", "127.0.0.1", "--advertise", "127.0.0.1", "--data", data,
 				"--opn-port", strconv.Itoa(freePort(t)), "--lmp-port", strconv.Itoa(lmp),
 				"--fmp-port", strconv.Itoa(freePort(t)), "--rfp-port", strconv.Itoa(freePort(t)),
-				"--connection-delay", "10ms"}, tc.extra...)
+				"--connection-delay", "10ms", "--nats-port", strconv.Itoa(natsPort)}, tc.extra...)
 			lmpAddr := fmt.Sprintf("127.0.0.1:%d", lmp)
 
 			up := c.start("up-1", args...)
@@ -55,7 +60,7 @@ func TestUpKeepsProfilesAcrossKill9(t *testing.T) {
 			}
 			up.kill(t) // acknowledged to the player: must survive
 
-			c.start("up-2", args...)
+			up2 := c.start("up-2", args...)
 			waitTCP(t, lmpAddr)
 			again, err := gameclient.Dial(lmpAddr)
 			if err != nil {
@@ -68,6 +73,24 @@ func TestUpKeepsProfilesAcrossKill9(t *testing.T) {
 			if slots[2].CapcomID != id || slots[2].Name != "Deviljho" {
 				t.Fatalf("slot 3 after kill -9 and restart = %+v, want %s Deviljho", slots[2], id)
 			}
+
+			// Replaying the log from zero gives the same read model (from
+			// Postgres directly and from the JetStream feed).
+			rebuild := []string{"projections", "rebuild"}
+			if tc.name == "postgres" {
+				rebuild = append(rebuild, "--postgres", pg.URL(), "--nats", fmt.Sprintf("nats://127.0.0.1:%d", natsPort))
+			} else {
+				up2.cmd.Process.Signal(syscall.SIGTERM) // the log's directory is the server's
+				up2.cmd.Wait()
+				rebuild = append(rebuild, "--data", data)
+			}
+			rctx, rcancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer rcancel()
+			out, err := exec.CommandContext(rctx, bin, append(rebuild, "--log-level", "debug")...).CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "profiles 1") {
+				t.Fatalf("projections rebuild: %v\n%s", err, out)
+			}
+			t.Logf("%s", out)
 		})
 	}
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/puddle/v2"
 
 	"github.com/mh3net/mh3net/events"
 	"github.com/mh3net/mh3net/migrations"
@@ -308,6 +309,9 @@ func (s *Store) Subscribe(ctx context.Context, from uint64, fn func(events.Envel
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
+			if errors.Is(err, puddle.ErrClosedPool) {
+				return fmt.Errorf("pgstore: subscription: store closed: %w", err)
+			}
 			s.log.Warn("event subscription interrupted, retrying", "from", from, "err", err)
 		}
 		if n > 0 && err == nil {
@@ -351,6 +355,9 @@ func (s *Store) deliver(ctx context.Context, from uint64, fn func(events.Envelop
 func (s *Store) listen(ctx context.Context, wake chan<- struct{}) {
 	for ctx.Err() == nil {
 		conn, err := s.pool.Acquire(ctx)
+		if errors.Is(err, puddle.ErrClosedPool) {
+			return
+		}
 		if err != nil {
 			time.Sleep(250 * time.Millisecond)
 			continue

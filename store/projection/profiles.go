@@ -7,8 +7,11 @@ package projection
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -178,4 +181,50 @@ func (p *Profiles) Owner(capcomID string) (supportCode string, ok bool) {
 	defer p.mu.Unlock()
 	supportCode, ok = p.owners[capcomID]
 	return
+}
+
+// Stats summarises the read model.
+type Stats struct {
+	Position uint64 // last applied position
+	Consoles int
+	Profiles int
+	Digest   string // hash of the whole state, for comparing two builds
+}
+
+// Stats returns the read model's size and a digest of its content.
+func (p *Profiles) Stats() Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	codes := make([]string, 0, len(p.consoles))
+	for code := range p.consoles {
+		codes = append(codes, code)
+	}
+	sort.Strings(codes)
+	h := sha256.New()
+	st := Stats{Position: p.applied, Consoles: len(codes)}
+	for _, code := range codes {
+		c := p.consoles[code]
+		fmt.Fprintf(h, "%s %d\n", code, c.Version)
+		for i, s := range c.Slots {
+			if s.CapcomID != "" {
+				st.Profiles++
+				fmt.Fprintf(h, " %d %s %x\n", i+1, s.CapcomID, s.Name)
+			}
+		}
+	}
+	st.Digest = hex.EncodeToString(h.Sum(nil))
+	return st
+}
+
+// Rebuild replays src from position 1 into a new read model and returns
+// it once it has caught up with the log as it was when called.
+func Rebuild(ctx context.Context, src store.Store) (*Profiles, error) {
+	p := NewProfiles(src)
+	if err := p.Start(ctx); err != nil {
+		return nil, err
+	}
+	if err := p.Sync(ctx); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
