@@ -44,8 +44,11 @@ const notifyChannel = "mh3_events"
 
 // Store is the PostgreSQL event store.
 type Store struct {
-	pool *pgxpool.Pool
-	log  *slog.Logger
+	pool  *pgxpool.Pool
+	log   *slog.Logger
+	queue chan *pending
+	stop  context.CancelFunc
+	done  chan struct{}
 }
 
 // Open connects (retrying until ctx ends, with a log line per failure, so
@@ -87,75 +90,52 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{pool: pool, log: log}, nil
+	gctx, stop := context.WithCancel(context.Background())
+	st := &Store{pool: pool, log: log, queue: make(chan *pending, 1024), stop: stop, done: make(chan struct{})}
+	go st.groupCommit(gctx)
+	return st, nil
 }
 
 // Close implements store.Store.
 func (s *Store) Close() error {
+	s.stop()
+	<-s.done
 	s.pool.Close()
 	return nil
 }
 
-// Append implements store.Store.
-func (s *Store) Append(ctx context.Context, stream string, expected uint64, evs []events.Envelope) (uint64, error) {
-	if len(evs) == 0 {
-		return expected, nil
-	}
-	n := len(evs)
-	versions := make([]int64, n)
-	ids := make([]string, n)
-	types := make([]string, n)
-	schemas := make([]int32, n)
-	times := make([]time.Time, n)
-	datas := make([]string, n)
-	now := time.Now().UTC()
-	for i, e := range evs {
-		if e.ID == "" {
-			return 0, fmt.Errorf("pgstore: event %d of %s has no id", i, stream)
-		}
-		versions[i] = int64(expected) + int64(i) + 1
-		ids[i], types[i], schemas[i], times[i], datas[i] = e.ID, e.Type, int32(e.Schema), e.Time, string(e.Data)
-		if times[i].IsZero() {
-			times[i] = now
-		}
+// appendOne appends in a transaction of its own: the path for appends
+// a group commit could not take (a duplicate event id, a race with
+// another process).
+func (s *Store) appendOne(ctx context.Context, stream string, expected uint64, evs []events.Envelope) (uint64, error) {
+	args, err := insertArgs(stream, expected, evs)
+	if err != nil {
+		return 0, err
 	}
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("pgstore: append to %s: %w", stream, err)
 	}
 	defer tx.Rollback(ctx)
-	var cur int64
-	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = $1`, stream).Scan(&cur); err != nil {
-		return 0, fmt.Errorf("pgstore: append to %s: %w", stream, err)
-	}
-	if uint64(cur) != expected {
-		tx.Rollback(ctx)
-		return s.conflictOrRetry(ctx, stream, expected, uint64(cur), evs)
-	}
-	_, err = tx.Exec(ctx, `
-		INSERT INTO events (stream, version, event_id, type, schema, time, data)
-		SELECT $1, v, i, t, sc, tm, d::jsonb
-		FROM unnest($2::bigint[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::text[]) AS x(v, i, t, sc, tm, d)`,
-		stream, versions, ids, types, schemas, times, datas)
-	if err == nil {
-		_, err = tx.Exec(ctx, `SELECT pg_notify($1, '')`, notifyChannel)
-	}
-	if err == nil {
-		err = tx.Commit(ctx)
+	ct, err := tx.Exec(ctx, checkedInsert, args...)
+	if err == nil && ct.RowsAffected() > 0 {
+		if _, err = tx.Exec(ctx, `SELECT pg_notify($1, '')`, notifyChannel); err == nil {
+			err = tx.Commit(ctx)
+		}
+		if err == nil {
+			return expected + uint64(len(evs)), nil
+		}
 	}
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" { // unique violation
-		tx.Rollback(ctx)
-		now, lerr := s.version(ctx, stream)
-		if lerr != nil {
-			return 0, lerr
-		}
-		return s.conflictOrRetry(ctx, stream, expected, now, evs)
-	}
-	if err != nil {
+	if err != nil && !(errors.As(err, &pgErr) && pgErr.Code == "23505") { // not a unique violation
 		return 0, fmt.Errorf("pgstore: append to %s: %w", stream, err)
 	}
-	return expected + uint64(n), nil
+	tx.Rollback(ctx)
+	cur, err := s.version(ctx, stream)
+	if err != nil {
+		return 0, err
+	}
+	return s.conflictOrRetry(ctx, stream, expected, cur, evs)
 }
 
 func (s *Store) version(ctx context.Context, stream string) (uint64, error) {
@@ -334,7 +314,7 @@ func (s *Store) deliver(ctx context.Context, from uint64, fn func(events.Envelop
 	if err := s.sequence(ctx); err != nil {
 		return 0, from, err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM events WHERE position >= $1 ORDER BY position LIMIT 1000`, int64(from))
+	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM events WHERE position >= $1 ORDER BY position LIMIT 10000`, int64(from))
 	if err != nil {
 		return 0, from, err
 	}
