@@ -1,9 +1,15 @@
 // Package certs makes and loads the certificates of the OPN TLS server.
 //
 // The game trusts one root CA embedded in main.dol (924 bytes of DER at
-// most); a patcher replaces it with ours. Like the reference server, keys
-// are RSA-1024 with SHA-1 signatures, what the Wii's SSL library is known
-// to accept, and the CA stays well under the size limit.
+// most); a patcher replaces it with ours (ca.der). Like the reference
+// server, keys are RSA-1024 and signatures SHA-1 with RSA, what the Wii's
+// SSL library is known to accept; the CA is about 500 bytes of DER.
+//
+// Go 1.26 still creates these without any GODEBUG setting: rsa.GenerateKey
+// refuses only keys under 1024 bits (rsa1024min), and x509.CreateCertificate
+// still signs with SHA1WithRSA; only verifying SHA-1 signatures is refused
+// by crypto/x509, which a server never does with its own chain. Validity
+// runs to the end of 2049, the last date UTCTime can hold.
 package certs
 
 import (
@@ -36,11 +42,15 @@ var Hosts = []string{
 
 const keyBits = 1024
 
-var notAfter = time.Date(2049, 1, 1, 0, 0, 0, 0, time.UTC)
+// NotAfter is when the certificates expire.
+var NotAfter = time.Date(2049, 12, 31, 23, 59, 59, 0, time.UTC)
 
-func serial() *big.Int {
-	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 63))
-	return n
+func serial() (*big.Int, error) {
+	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 63))
+	if err != nil {
+		return nil, fmt.Errorf("certs: serial number: %w", err)
+	}
+	return n.Add(n, big.NewInt(1)), nil // positive, as RFC 5280 wants
 }
 
 // pair is a key and its DER certificate.
@@ -53,13 +63,17 @@ type pair struct {
 func newCA() (*pair, error) {
 	key, err := rsa.GenerateKey(rand.Reader, keyBits)
 	if err != nil {
+		return nil, fmt.Errorf("certs: CA key: %w", err)
+	}
+	sn, err := serial()
+	if err != nil {
 		return nil, err
 	}
 	tmpl := &x509.Certificate{
-		SerialNumber:          serial(),
+		SerialNumber:          sn,
 		Subject:               pkix.Name{CommonName: "mh3net CA", Organization: []string{"mh3net"}},
 		NotBefore:             time.Now().Add(-24 * time.Hour),
-		NotAfter:              notAfter,
+		NotAfter:              NotAfter,
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
@@ -79,13 +93,17 @@ func newCA() (*pair, error) {
 func newLeaf(ca *pair) (*pair, error) {
 	key, err := rsa.GenerateKey(rand.Reader, keyBits)
 	if err != nil {
+		return nil, fmt.Errorf("certs: server key: %w", err)
+	}
+	sn, err := serial()
+	if err != nil {
 		return nil, err
 	}
 	tmpl := &x509.Certificate{
-		SerialNumber:       serial(),
+		SerialNumber:       sn,
 		Subject:            pkix.Name{CommonName: Hosts[0], Organization: []string{"mh3net"}},
 		NotBefore:          time.Now().Add(-24 * time.Hour),
-		NotAfter:           notAfter,
+		NotAfter:           NotAfter,
 		KeyUsage:           x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
 		ExtKeyUsage:        []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		DNSNames:           Hosts,

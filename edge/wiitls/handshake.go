@@ -205,7 +205,7 @@ func (r *handshakeReader) next(want uint8) ([]byte, error) {
 				return nil, fmt.Errorf("handshake message of %d bytes", n)
 			}
 			if len(r.buf) >= 4+n {
-				msg := r.buf[:4+n:4+n]
+				msg := r.buf[: 4+n : 4+n]
 				r.buf = r.buf[4+n:]
 				return msg, nil
 			}
@@ -398,14 +398,23 @@ type clientOptions struct {
 	noLengthPrefix bool   // send the encrypted premaster SSLv3-style
 	premasterVer   uint16 // version in the premaster (default: the hello's)
 	badFinished    bool   // send a Finished that does not verify
+
+	// Fixed values instead of random ones, to replay recorded sessions.
+	challenge          []byte // 16 bytes
+	premaster          []byte // 48 bytes, version included
+	encryptedPremaster []byte
+	keyLog             func(encryptedPremaster []byte)
 }
 
 func clientHandshake(nc net.Conn, o clientOptions) (*conn, error) {
 	if o.suites == nil {
 		o.suites = WiiSuites
 	}
-	challenge := make([]byte, 16)
-	rand.Read(challenge)
+	challenge := o.challenge
+	if challenge == nil {
+		challenge = make([]byte, 16)
+		rand.Read(challenge)
+	}
 	msg := []byte{1, 3, 1}
 	msg = binary.BigEndian.AppendUint16(msg, uint16(3*len(o.suites)))
 	msg = binary.BigEndian.AppendUint16(msg, 0) // no session id
@@ -477,15 +486,23 @@ func clientHandshake(nc net.Conn, o clientOptions) (*conn, error) {
 	}
 	tr.Write(done)
 
-	premaster := make([]byte, 48)
-	rand.Read(premaster)
-	binary.BigEndian.PutUint16(premaster, hello.version)
-	if o.premasterVer != 0 {
-		binary.BigEndian.PutUint16(premaster, o.premasterVer)
+	premaster := o.premaster
+	if premaster == nil {
+		premaster = make([]byte, 48)
+		rand.Read(premaster)
+		binary.BigEndian.PutUint16(premaster, hello.version)
+		if o.premasterVer != 0 {
+			binary.BigEndian.PutUint16(premaster, o.premasterVer)
+		}
 	}
-	ct, err := rsa.EncryptPKCS1v15(rand.Reader, pub, premaster)
-	if err != nil {
-		return nil, err
+	ct := o.encryptedPremaster
+	if ct == nil {
+		if ct, err = rsa.EncryptPKCS1v15(rand.Reader, pub, premaster); err != nil {
+			return nil, err
+		}
+	}
+	if o.keyLog != nil {
+		o.keyLog(ct)
 	}
 	if !o.noLengthPrefix {
 		ct = append(binary.BigEndian.AppendUint16(nil, uint16(len(ct))), ct...)

@@ -207,10 +207,8 @@ const (
 	alertBadRecordMAC      = 20
 	alertRecordOverflow    = 22
 	alertHandshakeFailure  = 40
-	alertIllegalParameter  = 47
 	alertDecodeError       = 50
 	alertDecryptError      = 51
-	alertProtocolVersion   = 70
 	alertInternalError     = 80
 	alertNoRenegotiation   = 100
 )
@@ -246,13 +244,18 @@ func (c *conn) buffered() []byte { return c.rbuf[c.rpos:] }
 func (c *conn) fill(n int) error {
 	for len(c.rbuf)-c.rpos < n {
 		if c.rpos+n > cap(c.rbuf) {
-			size := max(4096, cap(c.rbuf))
-			for size < n {
-				size *= 2
+			// Move what is left to the front, into a larger buffer if
+			// need be (the largest holds one record).
+			nb := c.rbuf[:cap(c.rbuf)]
+			if cap(c.rbuf) < n {
+				size := max(4096, cap(c.rbuf))
+				for size < n {
+					size *= 2
+				}
+				nb = make([]byte, min(size, recordHeader+maxCiphertext))
 			}
-			nb := make([]byte, len(c.rbuf)-c.rpos, min(size, recordHeader+maxCiphertext))
-			copy(nb, c.rbuf[c.rpos:])
-			c.rbuf, c.rpos = nb, 0
+			m := copy(nb, c.rbuf[c.rpos:])
+			c.rbuf, c.rpos = nb[:m], 0
 		}
 		m, err := c.Conn.Read(c.rbuf[len(c.rbuf):cap(c.rbuf)])
 		c.rbuf = c.rbuf[:len(c.rbuf)+m]
@@ -373,7 +376,13 @@ func (c *conn) Read(b []byte) (int, error) {
 		typ, data, err := c.readRecord()
 		if err != nil {
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
+			switch {
+			case err == io.EOF:
+				// The peer closed at a record boundary without
+				// close_notify, as many do: an ordinary end.
+				c.rerr = io.EOF
+				return 0, io.EOF
+			case errors.As(err, &ne) && ne.Timeout():
 				return 0, err // nothing was consumed: a later Read may go on
 			}
 			return 0, c.fail(fmt.Errorf("wiitls: %w", err))

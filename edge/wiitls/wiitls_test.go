@@ -411,6 +411,54 @@ func TestCloseNotifyIsEOF(t *testing.T) {
 	}
 }
 
+func TestPeerClosesWithoutCloseNotify(t *testing.T) {
+	t.Run("at a record boundary", func(t *testing.T) {
+		c, srv := pipePair(t, suiteAES128SHA)
+		go func() {
+			c.Write([]byte("last words"))
+			c.Conn.Close()
+		}()
+		got, err := io.ReadAll(srv)
+		if err != nil || string(got) != "last words" {
+			t.Errorf("read %q, %v; want the data, then io.EOF", got, err)
+		}
+	})
+	t.Run("inside a record", func(t *testing.T) {
+		c, srv := pipePair(t, suiteAES128SHA)
+		go func() {
+			rec := c.out.seal(nil, recordApplicationData, []byte("cut short"))
+			c.Conn.Write(rec[:len(rec)-1])
+			c.Conn.Close()
+		}()
+		if _, err := srv.Read(make([]byte, 16)); !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("read: %v, want io.ErrUnexpectedEOF", err)
+		}
+	})
+}
+
+// TestReadTimeoutIsNotFatal: a Read that times out halfway through a
+// record loses nothing; the next Read goes on.
+func TestReadTimeoutIsNotFatal(t *testing.T) {
+	c, srv := pipePair(t, suiteAES128SHA)
+	rec := c.out.seal(nil, recordApplicationData, []byte("patience"))
+	rest := make(chan struct{})
+	go func() {
+		c.Conn.Write(rec[:10])
+		<-rest
+		c.Conn.Write(rec[10:])
+	}()
+	srv.Conn.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	if _, err := srv.Read(make([]byte, 16)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read: %v, want the deadline's error", err)
+	}
+	srv.Conn.SetReadDeadline(time.Time{})
+	close(rest)
+	got := make([]byte, 8)
+	if _, err := io.ReadFull(srv, got); err != nil || string(got) != "patience" {
+		t.Fatalf("read %q, %v after the timeout", got, err)
+	}
+}
+
 // TestHandshakeEndsAtTheCallersDeadline: a client that stalls anywhere in
 // the handshake makes Server return once the deadline set by the caller
 // passes.
@@ -501,18 +549,18 @@ func TestModernHelloGoClient(t *testing.T) {
 	addr, results := echoServer(t)
 	for _, tc := range []struct {
 		name    string
-		cfg     tls.Config
+		cfg     *tls.Config
 		version uint16
 		suite   uint16
 	}{
-		{"tls1.0 AES128-SHA", tls.Config{MaxVersion: tls.VersionTLS10, CipherSuites: []uint16{tls.TLS_RSA_WITH_AES_128_CBC_SHA}}, tls.VersionTLS10, tls.TLS_RSA_WITH_AES_128_CBC_SHA},
-		{"tls1.0 AES256-SHA", tls.Config{MaxVersion: tls.VersionTLS10, CipherSuites: []uint16{tls.TLS_RSA_WITH_AES_256_CBC_SHA}}, tls.VersionTLS10, tls.TLS_RSA_WITH_AES_256_CBC_SHA},
-		{"tls1.0 RC4-SHA", tls.Config{MaxVersion: tls.VersionTLS10, CipherSuites: []uint16{tls.TLS_RSA_WITH_RC4_128_SHA}}, tls.VersionTLS10, tls.TLS_RSA_WITH_RC4_128_SHA},
-		{"tls1.0 3DES", tls.Config{MaxVersion: tls.VersionTLS10, CipherSuites: []uint16{tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA}}, tls.VersionTLS10, tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA},
-		{"tls1.0 the Wii's suites", tls.Config{MaxVersion: tls.VersionTLS10, CipherSuites: []uint16{tls.TLS_RSA_WITH_AES_256_CBC_SHA, tls.TLS_RSA_WITH_AES_128_CBC_SHA, tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA, tls.TLS_RSA_WITH_RC4_128_SHA}}, tls.VersionTLS10, tls.TLS_RSA_WITH_AES_128_CBC_SHA},
+		{"tls1.0 AES128-SHA", &tls.Config{MaxVersion: tls.VersionTLS10, CipherSuites: []uint16{tls.TLS_RSA_WITH_AES_128_CBC_SHA}}, tls.VersionTLS10, tls.TLS_RSA_WITH_AES_128_CBC_SHA},
+		{"tls1.0 AES256-SHA", &tls.Config{MaxVersion: tls.VersionTLS10, CipherSuites: []uint16{tls.TLS_RSA_WITH_AES_256_CBC_SHA}}, tls.VersionTLS10, tls.TLS_RSA_WITH_AES_256_CBC_SHA},
+		{"tls1.0 RC4-SHA", &tls.Config{MaxVersion: tls.VersionTLS10, CipherSuites: []uint16{tls.TLS_RSA_WITH_RC4_128_SHA}}, tls.VersionTLS10, tls.TLS_RSA_WITH_RC4_128_SHA},
+		{"tls1.0 3DES", &tls.Config{MaxVersion: tls.VersionTLS10, CipherSuites: []uint16{tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA}}, tls.VersionTLS10, tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA},
+		{"tls1.0 the Wii's suites", &tls.Config{MaxVersion: tls.VersionTLS10, CipherSuites: []uint16{tls.TLS_RSA_WITH_AES_256_CBC_SHA, tls.TLS_RSA_WITH_AES_128_CBC_SHA, tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA, tls.TLS_RSA_WITH_RC4_128_SHA}}, tls.VersionTLS10, tls.TLS_RSA_WITH_AES_128_CBC_SHA},
 		// Which AEAD wins depends on the CPU (AES hardware or not).
-		{"tls1.2 default", tls.Config{MaxVersion: tls.VersionTLS12}, tls.VersionTLS12, 0},
-		{"tls1.3 default", tls.Config{}, tls.VersionTLS13, 0},
+		{"tls1.2 default", &tls.Config{MaxVersion: tls.VersionTLS12}, tls.VersionTLS12, 0},
+		{"tls1.3 default", &tls.Config{}, tls.VersionTLS13, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tc.cfg.Clone()
