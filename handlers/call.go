@@ -43,7 +43,9 @@ type route struct {
 	// mutates marks handlers that change state: their answers are kept
 	// under the request id, so a retried request gets the same answer.
 	mutates bool
-	fn      func(*Call, []byte) error
+	// pure marks handlers that answer from memory alone (no KV, no store).
+	pure bool
+	fn   func(*Call, []byte) error
 }
 
 // on adapts a typed handler: the payload is decoded into M first.

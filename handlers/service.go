@@ -7,6 +7,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/mh3net/mh3net/binaries"
 	"github.com/mh3net/mh3net/bus"
+	"github.com/mh3net/mh3net/pat"
 	"github.com/mh3net/mh3net/store"
 	"github.com/mh3net/mh3net/store/projection"
 	"github.com/mh3net/mh3net/world"
@@ -164,14 +166,24 @@ func (s *Service) spawn(ctx context.Context, fn func(context.Context)) {
 }
 
 func (s *Service) serve(ctx context.Context, req micro.Request) {
-	s.spawn(ctx, func(ctx context.Context) {
+	run := func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		data, hdr := s.handle(ctx, bus.ServerOf(req.Subject()), nats.Header(req.Headers()), req.Data())
 		if err := req.Respond(data, micro.WithHeaders(micro.Headers(hdr))); err != nil {
 			s.log.Warn("respond", "err", err)
 		}
-	})
+	}
+	// Packets answered from memory alone (texts, lists, binaries) run on
+	// the subscription's goroutine: a goroutine hand-off would cost more
+	// than the work. Anything that waits on KV or the store gets its own.
+	if b := req.Data(); len(b) >= pat.HeaderSize {
+		if r, ok := s.routes[binary.BigEndian.Uint32(b[4:8])]; !ok || r.pure {
+			run(ctx)
+			return
+		}
+	}
+	s.spawn(ctx, run)
 }
 
 // errUnavailable marks failures of the parts handlers depend on (KV, the

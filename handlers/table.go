@@ -54,5 +54,22 @@ func (s *Service) table() map[uint32]route {
 	add(pat.IDReqBinaryHead, false, on(s.ReqBinaryHead))
 	add(pat.IDReqBinaryData, false, on(s.ReqBinaryData))
 	add(pat.IDReqBinaryFoot, false, on(s.ReqBinaryFoot))
+	// Answered from memory alone: safe to run without a goroutine of
+	// their own.
+	for _, id := range []pat.ID{
+		pat.IDReqLineCheck, pat.IDReqServerTime, pat.IDNtcCollectionLog,
+		pat.IDReqAuthenticationToken, pat.IDReqTermsVersion, pat.IDReqTerms,
+		pat.IDReqSubTermsInfo, pat.IDReqSubTerms, pat.IDReqMaintenance,
+		pat.IDReqAnnounce, pat.IDReqNoCharge, pat.IDReqVulgarityInfoHighJAP,
+		pat.IDReqVulgarityInfoLowJAP, pat.IDReqVulgarityInfoLow, pat.IDReqVulgarityLow,
+		pat.IDReqCommonKey, pat.IDReqUserListHead, pat.IDReqUserListFoot,
+		pat.IDReqFmpListVersion, pat.IDReqFmpListHead, pat.IDReqFmpListFoot,
+		pat.IDReqFmpListVersion2, pat.IDReqFmpListHead2, pat.IDReqFmpListFoot2,
+		pat.IDReqBinaryVersion, pat.IDReqBinaryHead, pat.IDReqBinaryData, pat.IDReqBinaryFoot,
+	} {
+		rt := r[uint32(id)]
+		rt.pure = true
+		r[uint32(id)] = rt
+	}
 	return r
 }
