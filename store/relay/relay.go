@@ -108,7 +108,30 @@ func runOnce(ctx context.Context, src store.Store, js jetstream.JetStream) error
 	if err != nil {
 		return fmt.Errorf("relay: read the feed's head: %w", err)
 	}
-	return src.Subscribe(ctx, position+1, func(e events.Envelope) error {
+	// Publishes are pipelined: each one expects the sequence the previous
+	// one will get, so the feed stays exactly the log's order; acks are
+	// checked in batches, and any failure (another relay moved the feed,
+	// a duplicate) sends us back to re-read the head.
+	var acks []jetstream.PubAckFuture
+	check := func() error {
+		for _, a := range acks {
+			select {
+			case <-a.Ok():
+			case err := <-a.Err():
+				acks = acks[:0]
+				var apiErr *jetstream.APIError
+				if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
+					return errLostRace
+				}
+				return fmt.Errorf("relay: publish: %w", err)
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		acks = acks[:0]
+		return nil
+	}
+	err = src.Subscribe(ctx, position+1, func(e events.Envelope) error {
 		body, err := json.Marshal(e)
 		if err != nil {
 			return err
@@ -118,20 +141,23 @@ func runOnce(ctx context.Context, src store.Store, js jetstream.JetStream) error
 		m.Header.Set(hdrPosition, strconv.FormatUint(e.Position, 10))
 		m.Header.Set(jetstream.MsgIDHeader, e.ID)
 		m.Header.Set(jetstream.ExpectedLastSeqHeader, strconv.FormatUint(seq, 10))
-		ack, err := js.PublishMsg(ctx, m)
-		var apiErr *jetstream.APIError
-		if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
-			return errLostRace
-		}
+		a, err := js.PublishMsgAsync(m)
 		if err != nil {
 			return fmt.Errorf("relay: publish %s: %w", e.ID, err)
 		}
-		if ack.Duplicate {
-			return errLostRace // already there: re-read the head
+		acks = append(acks, a)
+		seq++
+		if len(acks) >= 512 {
+			return check()
 		}
-		seq = ack.Sequence
 		return nil
 	})
+	if cerr := check(); err == nil || errors.Is(err, context.Canceled) {
+		if cerr != nil {
+			return cerr
+		}
+	}
+	return err
 }
 
 // Feed is a store whose writes and barrier go to the system of record and

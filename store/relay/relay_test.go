@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -105,4 +106,90 @@ func TestFeedGetsEveryEventOnceInOrder(t *testing.T) {
 	if info.State.Msgs != writers*each {
 		t.Errorf("feed has %d messages, want %d", info.State.Msgs, writers*each)
 	}
+}
+
+// BenchmarkProjectionLag appends from 16 writers to Postgres while a relay
+// runs, and measures the time from an append's acknowledgement to the
+// event reaching a feed subscriber (what a read model sees).
+func BenchmarkProjectionLag(b *testing.B) {
+	pg := pgtest.Start(b)
+	ns, err := natsrv.Start(natsrv.Options{Port: -1, StoreDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ns.Shutdown()
+	nc, _ := nats.Connect(ns.ClientURL())
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	ctx, cancel := context.WithCancel(context.Background())
+	src, err := pgstore.Open(ctx, pg.URL(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { cancel(); src.Close() }()
+	go Run(ctx, src, js, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	var mu sync.Mutex
+	acked := map[string]time.Time{}
+	var lags []time.Duration
+	all := make(chan struct{})
+	go NewFeed(src, js).Subscribe(ctx, 0, func(e events.Envelope) error {
+		now := time.Now()
+		mu.Lock()
+		defer mu.Unlock()
+		if t, ok := acked[e.ID]; ok {
+			lags = append(lags, now.Sub(t))
+		} else {
+			acked[e.ID] = now // arrived before the writer recorded its ack: lag ≤ 0
+			lags = append(lags, 0)
+		}
+		if len(lags) == b.N {
+			close(all)
+		}
+		return nil
+	})
+	b.ResetTimer()
+	var next sync.WaitGroup
+	var n int64
+	var nmu sync.Mutex
+	for w := 0; w < 16; w++ {
+		next.Add(1)
+		go func() {
+			defer next.Done()
+			var v uint64
+			for {
+				nmu.Lock()
+				n++
+				mine := n
+				nmu.Unlock()
+				if mine > int64(b.N) {
+					return
+				}
+				id := fmt.Sprintf("lag-%d-%d", w, mine)
+				e, _ := events.Encode(id, events.ConsoleCreated{SupportCode: "X"})
+				nv, err := src.Append(ctx, fmt.Sprintf("lag.%d", w), v, []events.Envelope{e})
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				v = nv
+				mu.Lock()
+				if _, seen := acked[id]; !seen {
+					acked[id] = time.Now()
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	next.Wait()
+	select {
+	case <-all:
+	case <-time.After(60 * time.Second):
+		b.Fatalf("feed got %d of %d", len(lags), b.N)
+	}
+	b.StopTimer()
+	mu.Lock()
+	defer mu.Unlock()
+	sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
+	b.ReportMetric(float64(lags[len(lags)/2].Microseconds()), "lag-p50-µs")
+	b.ReportMetric(float64(lags[len(lags)*99/100].Microseconds()), "lag-p99-µs")
 }
