@@ -2,9 +2,9 @@
 // read models of every handler process are built from.
 //
 // The relay follows the log in its global order (store.Subscribe) and
-// publishes one JetStream message per event on stream MH3_FEED, subject
-// mh3.feed.<stream>, with the event's position in a header. Exactly once
-// and in order:
+// publishes them on stream MH3_FEED (subject mh3.feed.log), in batches of
+// up to 256 events per message, with the last event's position in a
+// header. Exactly once and in order:
 //
 //   - every publish carries Nats-Expected-Last-Sequence, the feed's last
 //     sequence as this relay saw it, so two relays (one per handler
@@ -12,8 +12,8 @@
 //     re-reads the feed's head and resumes after it;
 //   - the checkpoint is the feed itself (the position header of its last
 //     message), so a relay restarted after a crash resumes exactly after
-//     what was published, and Nats-Msg-Id (the event id) drops a repeat
-//     within the duplicate window.
+//     what was published, and Nats-Msg-Id (first and last event ids)
+//     drops a repeat within the duplicate window.
 package relay
 
 import (
@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -36,6 +37,7 @@ const (
 	// FeedStream is the JetStream stream read models are built from.
 	FeedStream  = "MH3_FEED"
 	feedPrefix  = "mh3.feed."
+	feedSubject = feedPrefix + "log"
 	hdrPosition = "Mh3-Position"
 )
 
@@ -108,54 +110,91 @@ func runOnce(ctx context.Context, src store.Store, js jetstream.JetStream) error
 	if err != nil {
 		return fmt.Errorf("relay: read the feed's head: %w", err)
 	}
-	// Publishes are pipelined: each one expects the sequence the previous
-	// one will get, so the feed stays exactly the log's order; acks are
-	// checked in batches, and any failure (another relay moved the feed,
-	// a duplicate) sends us back to re-read the head.
+	// Events are published in batches (one feed message per batch, at
+	// most 256 events or 2 ms old), so the feed's fsyncs do not limit
+	// the relay to one event each. Publishes are pipelined: each one
+	// expects the sequence the previous one will get, so the feed stays
+	// exactly the log's order; acks are checked in groups, and any failure
+	// (another relay moved the feed) sends us back to re-read the head.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var mu sync.Mutex
+	var buf []events.Envelope
 	var acks []jetstream.PubAckFuture
 	check := func() error {
+		defer func() { acks = acks[:0] }()
 		for _, a := range acks {
 			select {
 			case <-a.Ok():
 			case err := <-a.Err():
-				acks = acks[:0]
 				var apiErr *jetstream.APIError
 				if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
 					return errLostRace
 				}
 				return fmt.Errorf("relay: publish: %w", err)
 			case <-ctx.Done():
-				return ctx.Err()
+				return context.Cause(ctx)
 			}
 		}
-		acks = acks[:0]
 		return nil
 	}
-	err = src.Subscribe(ctx, position+1, func(e events.Envelope) error {
-		body, err := json.Marshal(e)
+	flush := func() error { // with mu held
+		if len(buf) == 0 {
+			return nil
+		}
+		body, err := json.Marshal(buf)
 		if err != nil {
 			return err
 		}
-		m := nats.NewMsg(feedPrefix + e.Stream)
+		m := nats.NewMsg(feedSubject)
 		m.Data = body
-		m.Header.Set(hdrPosition, strconv.FormatUint(e.Position, 10))
-		m.Header.Set(jetstream.MsgIDHeader, e.ID)
+		m.Header.Set(hdrPosition, strconv.FormatUint(buf[len(buf)-1].Position, 10))
+		m.Header.Set(jetstream.MsgIDHeader, buf[0].ID+"…"+buf[len(buf)-1].ID)
 		m.Header.Set(jetstream.ExpectedLastSeqHeader, strconv.FormatUint(seq, 10))
 		a, err := js.PublishMsgAsync(m)
 		if err != nil {
-			return fmt.Errorf("relay: publish %s: %w", e.ID, err)
+			return fmt.Errorf("relay: publish: %w", err)
 		}
 		acks = append(acks, a)
 		seq++
-		if len(acks) >= 512 {
+		buf = buf[:0]
+		if len(acks) >= 64 {
 			return check()
 		}
 		return nil
-	})
-	if cerr := check(); err == nil || errors.Is(err, context.Canceled) {
-		if cerr != nil {
-			return cerr
+	}
+	go func() {
+		t := time.NewTicker(2 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			mu.Lock()
+			err := flush()
+			if err == nil && len(acks) > 0 {
+				err = check()
+			}
+			mu.Unlock()
+			if err != nil {
+				cancel(err)
+				return
+			}
 		}
+	}()
+	err = src.Subscribe(ctx, position+1, func(e events.Envelope) error {
+		mu.Lock()
+		defer mu.Unlock()
+		buf = append(buf, e)
+		if len(buf) >= 256 {
+			return flush()
+		}
+		return nil
+	})
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
 	}
 	return err
 }
@@ -187,10 +226,12 @@ func (f *Feed) Subscribe(ctx context.Context, from uint64, fn func(events.Envelo
 		if failed {
 			return
 		}
-		var e events.Envelope
-		err := json.Unmarshal(m.Data(), &e)
-		if err == nil && e.Position >= from {
-			err = fn(e)
+		var batch []events.Envelope
+		err := json.Unmarshal(m.Data(), &batch)
+		for _, e := range batch {
+			if err == nil && e.Position >= from {
+				err = fn(e)
+			}
 		}
 		if err != nil {
 			failed = true
