@@ -3,6 +3,7 @@ package jsstore
 import (
 	"context"
 	"net"
+	"strconv"
 	"testing"
 	"time"
 
@@ -102,4 +103,43 @@ func BenchmarkAppend(b *testing.B) {
 			})
 		})
 	}
+}
+
+// BenchmarkReplay1M appends a million events (in appends of 1000) and
+// times replaying the log from zero. Run with -benchtime 1x.
+func BenchmarkReplay1M(b *testing.B) {
+	ns, err := natsrv.Start(natsrv.Options{Port: -1, StoreDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ns.Shutdown()
+	nc, _ := nats.Connect(ns.ClientURL())
+	defer nc.Close()
+	ctx := context.Background()
+	s, err := Open(ctx, nc, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const total, per = 1_000_000, 1000
+	for i := 0; i < total/per; i++ {
+		batch := make([]events.Envelope, per)
+		for k := range batch {
+			batch[k], _ = events.Encode(events.NewID(), events.ConsoleCreated{SupportCode: "X"})
+		}
+		stream := "replay." + strconv.Itoa(i%100)
+		if _, err := s.Append(ctx, stream, uint64(i/100*per), batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	t0 := time.Now()
+	sctx, cancel := context.WithCancel(ctx)
+	n := 0
+	s.Subscribe(sctx, 1, func(events.Envelope) error {
+		if n++; n == total {
+			cancel()
+		}
+		return nil
+	})
+	b.ReportMetric(float64(total)/time.Since(t0).Seconds(), "replayed-events/s")
 }
