@@ -242,6 +242,33 @@ func TestMultiProcessLoginSurvivesKilledHandler(t *testing.T) {
 		t.Fatalf("FMP: status %d, %v", st, err)
 	}
 
+	// The same Capcom ID logging in again through edge 1 closes the FMP
+	// connection on edge 2 with NtcShut, pushed through NATS.
+	other := &gameclient.Console{SupportCode: con.SupportCode}
+	o1, err := gameclient.Dial(edges[0].addr(edges[0].lmp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o1.LMPFirst(other); err != nil {
+		t.Fatal(err)
+	}
+	o2, err := gameclient.Dial(edges[0].addr(edges[0].lmp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o2.Close()
+	if _, err := o2.Greet(other, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o2.PickSlot(1, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	if msg, err := fcl.ExpectShut(); err != nil {
+		t.Fatalf("the older login on edge 2 was not kicked: %v", err)
+	} else {
+		t.Logf("older login on edge 2 got NtcShut: %q", msg)
+	}
+
 	// The profile is in the log: a new login on edge 2 lists it.
 	again, err := gameclient.Dial(edges[1].addr(edges[1].lmp))
 	if err != nil {
