@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,4 +35,40 @@ func (b *backend) Restart(t *testing.T) {
 
 func TestAcceptance(t *testing.T) {
 	storetest.Run(t, &backend{pg: pgtest.Start(t)})
+}
+
+// Postgres down when the store opens: Open keeps trying (logging each
+// failure) and succeeds once Postgres is up.
+func TestOpenWaitsForPostgres(t *testing.T) {
+	pg := pgtest.Start(t)
+	if err := pg.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	opened := make(chan error, 1)
+	go func() {
+		s, err := Open(ctx, pg.URL(), nil)
+		if err == nil {
+			s.Close()
+		}
+		opened <- err
+	}()
+	select {
+	case err := <-opened:
+		t.Fatalf("Open returned while Postgres was down: %v", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	if err := pg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-opened; err != nil {
+		t.Fatalf("Open after Postgres came up: %v", err)
+	}
+	short, cancel2 := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel2()
+	pg.Stop()
+	if _, err := Open(short, pg.URL(), nil); err == nil || !strings.Contains(err.Error(), "postgres unavailable") {
+		t.Fatalf("gave up with %v, want a clear 'postgres unavailable' error", err)
+	}
 }
