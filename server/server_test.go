@@ -8,11 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"sort"
 	"testing"
 	"time"
 
 	"github.com/mh3net/mh3net/gameclient"
+	"github.com/mh3net/mh3net/latency"
 	"github.com/mh3net/mh3net/pat"
 	"github.com/mh3net/mh3net/pgtest"
 )
@@ -200,7 +200,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 			}
 			lat = append(lat, time.Since(t0))
 		}
-		report(b, lat)
+		latency.Report(b, lat)
 	})
 	b.Run("raw-echo", func(b *testing.B) {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -231,17 +231,8 @@ func BenchmarkRoundTrip(b *testing.B) {
 			}
 			lat = append(lat, time.Since(t0))
 		}
-		report(b, lat)
+		latency.Report(b, lat)
 	})
-}
-
-func report(b *testing.B, lat []time.Duration) {
-	if len(lat) == 0 {
-		return
-	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 }
 
 // Postgres stopping mid-game: the player gets an in-game message instead

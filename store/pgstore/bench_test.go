@@ -3,13 +3,13 @@ package pgstore
 import (
 	"context"
 	"fmt"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/mh3net/mh3net/events"
+	"github.com/mh3net/mh3net/latency"
 	"github.com/mh3net/mh3net/pgtest"
 )
 
@@ -58,7 +58,8 @@ func BenchmarkAppend(b *testing.B) {
 			}
 			wg.Wait()
 			b.StopTimer()
-			report(b, lat)
+			latency.Report(b, lat)
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "appends/s")
 		})
 	}
 	for _, batch := range []int{16, 100} {
@@ -121,14 +122,4 @@ func rawBatch(b *testing.B, s *Store, stream string, first int64, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-}
-
-func report(b *testing.B, lat []time.Duration) {
-	if len(lat) == 0 {
-		return
-	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "appends/s")
 }
