@@ -218,3 +218,63 @@ func (cl *Client) FmpInfo(index int) (string, error) {
 	}
 	return Addr(a.Data.Bytes(pat.FmpAddress), uint16(a.Data.Num(pat.FmpPort))), nil
 }
+
+// FullLogin plays a whole first login as a new console: OPN (TLS, the
+// console's hello style), both LMP connections with a new hunter in slot
+// 1, the server list and the FMP greeting. It returns the Capcom ID.
+func FullLogin(opnAddr string, con *Console, wii bool, hunter string) (string, error) {
+	var opn *Client
+	var err error
+	if wii {
+		opn, err = DialWii(opnAddr)
+	} else {
+		opn, err = DialTLS(opnAddr, false)
+	}
+	if err != nil {
+		return "", fmt.Errorf("OPN: %w", err)
+	}
+	defer opn.Close()
+	lmp, err := opn.OPN(con)
+	if err != nil {
+		return "", fmt.Errorf("OPN: %w", err)
+	}
+	first, err := Dial(lmp)
+	if err != nil {
+		return "", err
+	}
+	defer first.Close()
+	if _, err := first.LMPFirst(con); err != nil {
+		return "", fmt.Errorf("LMP: %w", err)
+	}
+	second, err := Dial(lmp)
+	if err != nil {
+		return "", err
+	}
+	defer second.Close()
+	if st, err := second.Greet(con, true); err != nil || st != 2 {
+		return "", fmt.Errorf("LMP with ticket: status %d, %v", st, err)
+	}
+	id, err := second.PickSlot(1, true, hunter)
+	if err != nil {
+		return "", fmt.Errorf("profile: %w", err)
+	}
+	if _, err := second.FmpList(); err != nil {
+		return "", fmt.Errorf("server list: %w", err)
+	}
+	fmp, err := second.FmpInfo(1)
+	if err != nil {
+		return "", err
+	}
+	if err := second.Shut(2); err != nil {
+		return "", err
+	}
+	f, err := Dial(fmp)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if st, err := f.Greet(con, true); err != nil || st != 3 {
+		return "", fmt.Errorf("FMP: status %d, %v", st, err)
+	}
+	return id, f.Shut(1)
+}

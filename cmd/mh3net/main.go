@@ -40,6 +40,7 @@ commands:
   handlers   run only the packet handlers, against --nats URL
   cert       write a CA and a server certificate for OPN TLS (--out DIR)
   migrate    apply the Postgres migrations (--postgres URL)
+  load       drive a server with whole logins (--opn ADDR --clients N --logins M)
   projections rebuild
              replay the event log from zero into the read models and print
              their digest; with --postgres and --nats, also from the
@@ -75,6 +76,8 @@ func run(args []string) error {
 		return runCert(args)
 	case "migrate":
 		return runMigrate(ctx, args)
+	case "load":
+		return runLoad(ctx, args)
 	case "projections":
 		if len(args) == 0 || args[0] != "rebuild" {
 			return fmt.Errorf("usage: mh3net projections rebuild [flags]")
