@@ -151,7 +151,8 @@ func TestMultiProcessLoginSurvivesKilledHandler(t *testing.T) {
 	c := &cluster{t: t, bin: buildBinary(t)}
 	natsPort := freePort(t)
 	c.nats = fmt.Sprintf("nats://127.0.0.1:%d", natsPort)
-	c.start("nats", "nats", "--host", "127.0.0.1", "--nats-port", strconv.Itoa(natsPort), "--data", t.TempDir())
+	natsData := t.TempDir()
+	natsProc := c.start("nats", "nats", "--host", "127.0.0.1", "--nats-port", strconv.Itoa(natsPort), "--data", natsData)
 	waitTCP(t, fmt.Sprintf("127.0.0.1:%d", natsPort))
 
 	h1 := c.start("handlers-1", "handlers", "--nats", c.nats)
@@ -281,6 +282,33 @@ func TestMultiProcessLoginSurvivesKilledHandler(t *testing.T) {
 	if slots[0].CapcomID != id || slots[0].Name != "Barroth" {
 		t.Fatalf("slot 1 after the hand-over = %+v, want %s Barroth", slots[0], id)
 	}
+
+	// NATS restarted under the running edges and handlers: they reconnect,
+	// and the profiles (in JetStream, synced to disk) are still there.
+	natsProc.cmd.Process.Signal(syscall.SIGTERM)
+	natsProc.cmd.Wait()
+	c.start("nats-again", "nats", "--host", "127.0.0.1", "--nats-port", strconv.Itoa(natsPort), "--data", natsData)
+	waitTCP(t, fmt.Sprintf("127.0.0.1:%d", natsPort))
+	var after []gameclient.Slot
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		cl, err := gameclient.Dial(edges[0].addr(edges[0].lmp))
+		if err == nil {
+			after, err = cl.LMPFirst(&gameclient.Console{SupportCode: con.SupportCode})
+			cl.Close()
+		}
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no login after the NATS restart: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if after[0].CapcomID != id {
+		t.Fatalf("slot 1 after the NATS restart = %+v, want %s", after[0], id)
+	}
+
 	for _, p := range c.logs {
 		for _, l := range p.lines() {
 			if strings.Contains(l, "level=ERROR") {
