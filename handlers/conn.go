@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
@@ -146,5 +145,3 @@ func (c *Call) eventID(k string) string {
 	}
 	return c.Req + "/" + k
 }
-
-var _ = bytes.Equal

@@ -116,6 +116,17 @@ func TestBadInput(t *testing.T) {
 		c.WriteRaw(junk)
 		closedWithShut(t, c)
 	})
+	t.Run("a flood of packets", func(t *testing.T) {
+		c := greeted(t, s)
+		var flood []byte
+		for i := 0; i < 2000; i++ {
+			flood, _ = pat.AppendFrame(flood, uint16(i+1), 0x12345678, nil)
+		}
+		c.WriteRaw(flood)
+		if !closedWithShut(t, c) {
+			t.Error("no NtcShut before the close")
+		}
+	})
 	t.Run("client that never answers line checks", func(t *testing.T) {
 		raw, err := net.Dial("tcp", quick.Addr("lmp").String())
 		if err != nil {
