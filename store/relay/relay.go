@@ -216,7 +216,15 @@ func (f *Feed) Subscribe(ctx context.Context, from uint64, fn func(events.Envelo
 	if err != nil {
 		return err
 	}
-	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{feedPrefix + ">"}})
+	start, err := seek(ctx, st, from)
+	if err != nil {
+		return fmt.Errorf("relay: seek position %d in the feed: %w", from, err)
+	}
+	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{feedPrefix + ">"},
+		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:    start,
+	})
 	if err != nil {
 		return fmt.Errorf("relay: feed consumer: %w", err)
 	}
@@ -248,4 +256,35 @@ func (f *Feed) Subscribe(ctx context.Context, from uint64, fn func(events.Envelo
 	case err := <-errc:
 		return err
 	}
+}
+
+// seek finds the first feed message that can hold position from: the
+// first whose last position is >= from (binary search over sequences;
+// a message's header carries its last event's position).
+func seek(ctx context.Context, st jetstream.Stream, from uint64) (uint64, error) {
+	info, err := st.Info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	lo, hi := info.State.FirstSeq, info.State.LastSeq+1
+	if lo == 0 {
+		lo = 1
+	}
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		m, err := st.GetMsg(ctx, mid)
+		if err != nil {
+			return 0, err
+		}
+		last, err := strconv.ParseUint(m.Header.Get(hdrPosition), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("feed message %d has no position", mid)
+		}
+		if last >= from {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo, nil
 }

@@ -188,3 +188,34 @@ func BenchmarkProjectionLag(b *testing.B) {
 	b.ReportMetric(float64(lags[len(lags)/2].Microseconds()), "lag-p50-µs")
 	b.ReportMetric(float64(lags[len(lags)*99/100].Microseconds()), "lag-p99-µs")
 }
+
+func TestSeek(t *testing.T) {
+	ns, err := natsrv.Start(natsrv.Options{Port: -1, StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Shutdown()
+	nc, _ := nats.Connect(ns.ClientURL())
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	ctx := context.Background()
+	st, err := OpenFeed(ctx, js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Messages holding positions 1-3, 4-6, 7-9, ...
+	for last := 3; last <= 30; last += 3 {
+		m := nats.NewMsg(feedSubject)
+		m.Data = []byte("[]")
+		m.Header.Set(hdrPosition, fmt.Sprint(last))
+		if _, err := js.PublishMsg(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for from, want := range map[uint64]uint64{0: 1, 1: 1, 3: 1, 4: 2, 10: 4, 30: 10, 31: 11} {
+		got, err := seek(ctx, st, from)
+		if err != nil || got != want {
+			t.Errorf("seek(%d) = %d, %v; want %d", from, got, err, want)
+		}
+	}
+}
