@@ -175,48 +175,97 @@ func (s *Service) connClosed(ctx context.Context, m *nats.Msg) {
 }
 
 // presence is this instance's live view of the online bucket, used for
-// population counts (display only, so eventual consistency is fine).
+// population counts (display only, so eventual consistency is fine). A KV
+// watcher does not survive a NATS restart, so the view is rebuilt from a
+// fresh watcher every presenceResync, and at once when a watcher ends.
 type presence struct {
 	mu      sync.Mutex
 	entries map[string]Presence
-	w       jetstream.KeyWatcher
+	cancel  context.CancelFunc
 	done    chan struct{}
 }
 
+// presenceResync is how often the view is rebuilt (a variable for tests).
+var presenceResync = 15 * time.Second
+
 func watchPresence(ctx context.Context, kv jetstream.KeyValue, log *slog.Logger) (*presence, error) {
+	// The first watch is made here, so a bucket that cannot be watched
+	// fails the start.
 	w, err := kv.WatchAll(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: watch %s: %w", errUnavailable, kv.Bucket(), err)
 	}
-	p := &presence{entries: map[string]Presence{}, w: w, done: make(chan struct{})}
+	ctx, cancel := context.WithCancel(ctx)
+	p := &presence{entries: map[string]Presence{}, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
-		for e := range w.Updates() {
-			if e == nil {
-				continue // end of the initial values
+		for ctx.Err() == nil {
+			if w == nil {
+				if w, err = kv.WatchAll(ctx); err != nil {
+					log.Warn("presence watch failed, retrying", "err", err)
+					select {
+					case <-ctx.Done():
+					case <-time.After(time.Second):
+					}
+					continue
+				}
+			}
+			p.follow(ctx, w, log)
+			w.Stop()
+			w = nil
+		}
+	}()
+	return p, nil
+}
+
+// follow applies one watcher's updates until it ends or the resync time
+// comes; the view is swapped in once the watcher's initial values are in.
+func (p *presence) follow(ctx context.Context, w jetstream.KeyWatcher, log *slog.Logger) {
+	fresh := map[string]Presence{}
+	live := false
+	resync := time.NewTimer(presenceResync)
+	defer resync.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-resync.C:
+			return
+		case e, ok := <-w.Updates():
+			if !ok {
+				return
+			}
+			if e == nil { // end of the initial values
+				p.mu.Lock()
+				p.entries, live = fresh, true
+				p.mu.Unlock()
+				continue
 			}
 			p.mu.Lock()
 			if e.Operation() != jetstream.KeyValuePut {
-				delete(p.entries, e.Key())
+				delete(fresh, e.Key())
 			} else {
 				var v Presence
 				if err := json.Unmarshal(e.Value(), &v); err != nil {
 					log.Warn("bad presence entry", "key", e.Key(), "err", err)
 				} else {
-					p.entries[e.Key()] = v
+					fresh[e.Key()] = v
 				}
+			}
+			if live {
+				p.entries = fresh
 			}
 			p.mu.Unlock()
 		}
-	}()
-	return p, nil
+	}
 }
 
 func (p *presence) stop() {
 	if p == nil {
 		return
 	}
-	p.w.Stop()
+	p.cancel()
+	<-p.done
 }
 
 // population counts players on each FMP server (1-based index).
