@@ -18,6 +18,7 @@ import (
 
 	"github.com/mh3net/mh3net/gameclient"
 	"github.com/mh3net/mh3net/pat"
+	"github.com/mh3net/mh3net/pgtest"
 	"github.com/mh3net/mh3net/server"
 )
 
@@ -41,6 +42,7 @@ func TestFeatures(t *testing.T) {
 type state struct {
 	t       *testing.T
 	srv     *server.Server
+	cfg     server.Config
 	cl      *gameclient.Client
 	con     *gameclient.Console
 	lmp     string
@@ -80,6 +82,9 @@ func initScenario(t *testing.T, sc *godog.ScenarioContext) {
 	})
 
 	sc.Step(`^a running mh3net server$`, s.runningServer)
+	sc.Step(`^a running mh3net server with Postgres$`, s.runningServerWithPostgres)
+	sc.Step(`^the server restarts$`, s.restart)
+	sc.Step(`^console "([^"]*)" finds hunter "([^"]*)" in slot (\d+)$`, s.findsHunter)
 	sc.Step(`^a Dolphin console connects to OPN$`, func() error { return s.connectOPN(false) })
 	sc.Step(`^a Wii console connects to OPN$`, func() error { return s.connectOPN(true) })
 	sc.Step(`^it receives ReqConnection and answers it$`, s.answerConnection)
@@ -114,7 +119,7 @@ func (s *state) runningServer() error {
 	if os.Getenv("MH3NET_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	srv, err := server.Start(context.Background(), server.Config{
+	s.cfg = server.Config{
 		Edge: true, Handlers: true,
 		DataDir:         s.t.TempDir(),
 		Host:            "127.0.0.1",
@@ -122,11 +127,57 @@ func (s *state) runningServer() error {
 		Ports:           map[string]int{},
 		ConnectionDelay: 50 * time.Millisecond,
 		Logger:          log,
-	})
+		Postgres:        s.cfg.Postgres,
+	}
+	srv, err := server.Start(context.Background(), s.cfg)
 	if err != nil {
 		return err
 	}
 	s.srv = srv
+	return nil
+}
+
+func (s *state) runningServerWithPostgres() error {
+	pg, err := pgtest.StartServer()
+	if err != nil {
+		return err
+	}
+	s.t.Cleanup(pg.Destroy)
+	s.cfg.Postgres = pg.URL()
+	return s.runningServer()
+}
+
+// restart stops the server (players are told and disconnected) and starts
+// it again on the same data, on new ports.
+func (s *state) restart() error {
+	for _, p := range s.names {
+		p.cl.Close()
+	}
+	if err := s.srv.Close(); err != nil {
+		return err
+	}
+	srv, err := server.Start(context.Background(), s.cfg)
+	if err != nil {
+		return err
+	}
+	s.srv = srv
+	return nil
+}
+
+func (s *state) findsHunter(label, hunter string, slot int) error {
+	p := s.names[label]
+	cl, err := gameclient.Dial(s.srv.Addr("lmp").String())
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	slots, err := cl.LMPFirst(&gameclient.Console{SupportCode: p.con.SupportCode})
+	if err != nil {
+		return err
+	}
+	if slots[slot-1].Name != hunter || slots[slot-1].CapcomID == "******" {
+		return fmt.Errorf("slot %d holds %+v, want hunter %q", slot, slots[slot-1], hunter)
+	}
 	return nil
 }
 
