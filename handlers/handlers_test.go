@@ -11,9 +11,11 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/mh3net/mh3net/bus"
+	"github.com/mh3net/mh3net/events"
 	"github.com/mh3net/mh3net/natsrv"
 	"github.com/mh3net/mh3net/pat"
 	"github.com/mh3net/mh3net/store/jsstore"
+	"github.com/mh3net/mh3net/store/projection"
 )
 
 // rig is a handler instance on a real embedded NATS and event store,
@@ -128,5 +130,29 @@ func TestUnknownPacketIsIgnored(t *testing.T) {
 	}
 	if len(reply.Data) != 0 || reply.Header.Get(bus.HeaderClose) != "" {
 		t.Fatalf("unknown id answered %x (close %q)", reply.Data, reply.Header.Get(bus.HeaderClose))
+	}
+}
+
+func TestChooseSlot(t *testing.T) {
+	var con projection.Console
+	con.Slots[1] = projection.Slot{CapcomID: "QWERTY", Name: []byte("Old")}
+	none := func() (string, error) { t.Fatal("asked for a new Capcom ID"); return "", nil }
+	newID := func() (string, error) { return "NEW123", nil }
+
+	c, _ := chooseSlot(con, 2, nil, none)
+	if c.CapcomID != "QWERTY" || string(c.Name) != "Old" || c.Event != nil {
+		t.Errorf("existing, no name: %+v", c)
+	}
+	c, _ = chooseSlot(con, 2, []byte("Old"), none)
+	if c.Event != nil {
+		t.Errorf("same name appends %v", c.Event)
+	}
+	c, _ = chooseSlot(con, 2, []byte("New"), none)
+	if e, ok := c.Event.(events.HunterNamed); !ok || string(e.Name) != "New" || e.CapcomID != "QWERTY" {
+		t.Errorf("rename: %+v", c)
+	}
+	c, _ = chooseSlot(con, 1, []byte("Jho"), newID)
+	if e, ok := c.Event.(events.ProfileCreated); !ok || e.CapcomID != "NEW123" || e.Slot != 1 {
+		t.Errorf("new profile: %+v", c)
 	}
 }

@@ -172,37 +172,46 @@ func (s *Service) ReqUserObject(c *Call, m *pat.ReqUserObject) error {
 	return c.Answer(&pat.AnsUserObject{NeedTicket: 1, Text: []byte("Unk_UserObj_str"), User: user})
 }
 
-// useSlot returns the slot's Capcom ID and name, creating the profile (a
-// new, globally unique Capcom ID) or renaming it as needed.
+// slotChoice is what picking a profile slot means for a console, decided
+// from its state alone (MH3SP's use_user).
+type slotChoice struct {
+	CapcomID string       // the slot's Capcom ID ("" = a new one is needed)
+	Name     []byte       // the hunter name after the choice
+	Event    events.Event // what to append to the console (nil: nothing)
+}
+
+// chooseSlot decides what picking slot with hunter name (may be empty)
+// does to console con: use the profile as it is, rename its hunter, or
+// create a profile with newID (called only when one is needed).
+func chooseSlot(con projection.Console, slot int, name []byte, newID func() (string, error)) (slotChoice, error) {
+	cur := con.Slots[slot-1]
+	if cur.CapcomID != "" {
+		if len(name) == 0 || string(name) == string(cur.Name) {
+			return slotChoice{CapcomID: cur.CapcomID, Name: cur.Name}, nil
+		}
+		return slotChoice{CapcomID: cur.CapcomID, Name: name,
+			Event: events.HunterNamed{Slot: slot, CapcomID: cur.CapcomID, Name: name}}, nil
+	}
+	id, err := newID()
+	if err != nil {
+		return slotChoice{}, err
+	}
+	return slotChoice{CapcomID: id, Name: name, Event: events.ProfileCreated{Slot: slot, CapcomID: id, Name: name}}, nil
+}
+
+// useSlot applies chooseSlot to the console, appending its event with
+// optimistic concurrency and deciding again when the console moved.
 func (c *Call) useSlot(code string, slot int, name []byte) (string, []byte, error) {
 	for round := 0; round < 8; round++ {
 		con, err := c.s.console(c, code)
 		if err != nil {
 			return "", nil, err
 		}
-		cur := con.Slots[slot-1]
-		if cur.CapcomID != "" {
-			if len(name) == 0 || string(name) == string(cur.Name) {
-				return cur.CapcomID, cur.Name, nil
-			}
-			env, err := events.Encode(c.eventID(fmt.Sprintf("rename-%d", round)), events.HunterNamed{Slot: slot, CapcomID: cur.CapcomID, Name: name})
-			if err != nil {
-				return "", nil, err
-			}
-			_, err = c.s.store.Append(c.ctx, events.ConsoleStream(code), con.Version, []events.Envelope{env})
-			if errors.Is(err, store.ErrConflict) {
-				continue
-			}
-			if err != nil {
-				return "", nil, fmt.Errorf("%w: %w", errUnavailable, err)
-			}
-			return cur.CapcomID, name, nil
+		choice, err := chooseSlot(con, slot, name, func() (string, error) { return c.claimCapcomID(code, slot) })
+		if err != nil || choice.Event == nil {
+			return choice.CapcomID, choice.Name, err
 		}
-		id, err := c.claimCapcomID(code, slot)
-		if err != nil {
-			return "", nil, err
-		}
-		env, err := events.Encode(c.eventID(fmt.Sprintf("profile-%d", round)), events.ProfileCreated{Slot: slot, CapcomID: id, Name: name})
+		env, err := events.Encode(c.eventID(fmt.Sprintf("slot-%d", round)), choice.Event)
 		if err != nil {
 			return "", nil, err
 		}
@@ -213,7 +222,7 @@ func (c *Call) useSlot(code string, slot int, name []byte) (string, []byte, erro
 		if err != nil {
 			return "", nil, fmt.Errorf("%w: %w", errUnavailable, err)
 		}
-		return id, name, nil
+		return choice.CapcomID, choice.Name, nil
 	}
 	return "", nil, fmt.Errorf("%w: console %s keeps changing", errUnavailable, code)
 }
