@@ -51,7 +51,12 @@ func TestPresenceSurvivesNATSRestart(t *testing.T) {
 	put := func(key string, server int) {
 		b, _ := json.Marshal(Presence{Conn: key, FmpServer: server, Since: time.Now()})
 		for {
-			if _, err := kv.Put(ctx, key, b); err == nil {
+			// Each try is bounded: a put sent while NATS restarts may
+			// never be acknowledged.
+			pctx, pcancel := context.WithTimeout(ctx, 2*time.Second)
+			_, err := kv.Put(pctx, key, b)
+			pcancel()
+			if err == nil {
 				return
 			} else if ctx.Err() != nil {
 				t.Fatal(err)
