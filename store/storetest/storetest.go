@@ -269,7 +269,11 @@ func restart(t *testing.T, b Backend) {
 	b.Restart(t)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		_, err := s.Append(c, stream, 1, []events.Envelope{ev(t, stream+"-2", 2)})
+		// Each try is bounded: a request sent while the server restarts
+		// may never be answered.
+		ac, cancel := context.WithTimeout(c, 3*time.Second)
+		_, err := s.Append(ac, stream, 1, []events.Envelope{ev(t, stream+"-2", 2)})
+		cancel()
 		if err == nil {
 			break
 		}
