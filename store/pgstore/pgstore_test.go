@@ -65,9 +65,11 @@ func TestOpenWaitsForPostgres(t *testing.T) {
 	if err := <-opened; err != nil {
 		t.Fatalf("Open after Postgres came up: %v", err)
 	}
+	if err := pg.Stop(); err != nil {
+		t.Fatal(err)
+	}
 	short, cancel2 := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel2()
-	pg.Stop()
 	if _, err := Open(short, pg.URL(), nil); err == nil || !strings.Contains(err.Error(), "postgres unavailable") {
 		t.Fatalf("gave up with %v, want a clear 'postgres unavailable' error", err)
 	}
