@@ -1,6 +1,9 @@
 // Package pgtest starts a throwaway PostgreSQL server for tests: initdb
-// and pg_ctl (Debian's postgresql package) in a temporary directory, on a
-// free loopback port, run as the postgres user when the tests run as root.
+// and pg_ctl (Debian's postgresql package) in a temporary directory, run as
+// the postgres user when the tests run as root. The server listens on a
+// Unix socket in its own directory and on no TCP port at all: a test that
+// stops and restarts it can never find its port taken by another test's
+// server meanwhile (which a freed loopback port can be).
 // Nothing is mocked and nothing is skipped: a missing PostgreSQL fails the
 // test with the command that installs it.
 package pgtest
@@ -29,7 +32,7 @@ type Server struct {
 
 // URL is the connection string for the test database.
 func (s *Server) URL() string {
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", s.port)
+	return fmt.Sprintf("postgres://postgres@/postgres?host=%s&port=%d&sslmode=disable", s.dir, s.port)
 }
 
 func findBin() (string, error) {
@@ -52,15 +55,6 @@ func (s *Server) cmd(name string, args ...string) *exec.Cmd {
 		return exec.Command(full, args...)
 	}
 	return exec.Command("runuser", append([]string{"-u", s.as, "--", full}, args...)...)
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Start initialises and starts a cluster; it is stopped and removed when
@@ -101,9 +95,7 @@ func StartServer() (*Server, error) {
 		s.Destroy()
 		return nil, fmt.Errorf("initdb: %v: %s", err, out)
 	}
-	if s.port, err = freePort(); err != nil {
-		return nil, err
-	}
+	s.port = 5432 // the socket is in our own directory: no clash
 	if err := s.Start(); err != nil {
 		s.Destroy()
 		return nil, err
@@ -116,7 +108,7 @@ func (s *Server) Start() error {
 	data := filepath.Join(s.dir, "data")
 	opts := strings.Join([]string{
 		"-p " + strconv.Itoa(s.port),
-		"-c listen_addresses=127.0.0.1",
+		"-c listen_addresses=''",
 		"-c unix_socket_directories=" + s.dir,
 		"-c max_connections=200",
 	}, " ")
@@ -125,16 +117,17 @@ func (s *Server) Start() error {
 		log, _ := os.ReadFile(filepath.Join(s.dir, "log"))
 		return fmt.Errorf("pg_ctl start: %v: %s\n%s", err, out, log)
 	}
+	sock := filepath.Join(s.dir, ".s.PGSQL."+strconv.Itoa(s.port))
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(s.port), time.Second)
+		c, err := net.DialTimeout("unix", sock, time.Second)
 		if err == nil {
 			c.Close()
 			return nil
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return fmt.Errorf("postgres on port %d never accepted connections", s.port)
+	return fmt.Errorf("postgres at %s never accepted connections", sock)
 }
 
 // Stop stops the cluster (fast shutdown: sessions are cut, as in a crash
