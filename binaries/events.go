@@ -95,18 +95,12 @@ const (
 	sandstormEvent = "The Festival of Fear\n"
 )
 
-func npcTexts(sandstorm bool) []byte {
+// npcTexts are the NPC texts of a day whose quests are named eventNames
+// and arenaNames (at most 6 and 4 names of at most 40 bytes: they fit).
+func npcTexts(sandstorm bool, eventNames, arenaNames []string) []byte {
 	shop, events := shopNormal, ""
 	if sandstorm {
 		shop, events = shopSale, sandstormEvent
-	}
-	var eventNames, arenaNames []string
-	for _, q := range questTable {
-		if q.isArena() {
-			arenaNames = append(arenaNames, q.Name)
-		} else {
-			eventNames = append(eventNames, q.Name)
-		}
 	}
 	texts := [npcCount]string{
 		npcToolShop:     shop,

@@ -186,6 +186,9 @@ func (q *questDef) check() error {
 		return errors.New("no main objective")
 	}
 	if !q.isArena() {
+		if q.ID >= firstArenaID && q.ID <= lastArenaID {
+			return fmt.Errorf("event quest id %#x is in the arena range %#x–%#x (an arena quest needs arena sets)", q.ID, firstArenaID, lastArenaID)
+		}
 		return nil
 	}
 	if q.ID < firstArenaID || q.ID > lastArenaID {
@@ -361,8 +364,12 @@ func boolByte(v bool) uint8 {
 // quest that names one and is present (MH3SP's "event" folder: hex text,
 // whitespace ignored). The result is for WithSmallMonsterData.
 func ReadSmallMonsterData(fsys fs.FS) (map[string][]byte, error) {
+	return readSmallMonsters(fsys, questTable)
+}
+
+func readSmallMonsters(fsys fs.FS, quests []questDef) (map[string][]byte, error) {
 	files := map[string][]byte{}
-	for _, q := range questTable {
+	for _, q := range quests {
 		name := q.SmallMonsterFile
 		if name == "" || files[name] != nil {
 			continue

@@ -78,7 +78,7 @@ var goals = [64]string{
 // timeout is each of the eight timeout values (30 × 30).
 const timeout = 900
 
-func serverTypeList(start time.Time) []byte {
+func serverTypeList(start time.Time, bounds [4][2]uint16) []byte {
 	b := make([]byte, 0, serverTypeListSize)
 	for _, t := range serverTypes {
 		b = append(b, field(t.name, serverTypeNameLen)...)
@@ -110,9 +110,9 @@ func serverTypeList(start time.Time) []byte {
 		b = append(b, field(g, goalNameLen)...)
 		b = append(b, 1, 0, 0, 0, 0, 0) // enabled, no restriction
 	}
-	for _, t := range serverTypes {
-		b = binary.BigEndian.AppendUint16(b, t.hrMin)
-		b = binary.BigEndian.AppendUint16(b, t.hrMax)
+	for _, hr := range bounds {
+		b = binary.BigEndian.AppendUint16(b, hr[0])
+		b = binary.BigEndian.AppendUint16(b, hr[1])
 	}
 	for range 8 {
 		b = binary.BigEndian.AppendUint16(b, timeout)

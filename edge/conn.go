@@ -16,9 +16,11 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nuid"
+	"golang.org/x/time/rate"
 
 	"github.com/mh3net/mh3net/bus"
 	"github.com/mh3net/mh3net/edge/wiitls"
+	"github.com/mh3net/mh3net/metrics"
 	"github.com/mh3net/mh3net/pat"
 )
 
@@ -36,30 +38,89 @@ const (
 type conn struct {
 	l      *Listener
 	id     string
+	edge   string // the edge's id when the connection was accepted
 	remote string
-	log    *slog.Logger
 
 	net  net.Conn // the socket, or the TLS stream over it
+	raw  net.Conn // the socket
 	wmu  sync.Mutex
 	done chan struct{}
 	once sync.Once
 	why  atomic.Pointer[string]
 
-	queue  chan []byte // whole frames waiting for their turn, in order
-	lineOK atomic.Bool
-	reqN   atomic.Uint64
+	// reqs are whole frames waiting for their turn, in order. A worker
+	// goroutine runs only while some wait or one is in handling, and a
+	// writer only while frames wait to be written: an idle connection
+	// has its read goroutine alone. busy counts the running ones; ended
+	// (under both locks) starts no more once the connection is done.
+	ctx     context.Context
+	qmu     sync.Mutex
+	reqs    [][]byte
+	working bool
+	writing bool
+	ended   bool
+	busy    sync.WaitGroup
+	// out are the frames waiting to be written, in order (under omu). A
+	// slice, not a deep channel: an idle connection holds no buffer (a
+	// 1 024-slot channel cost 40 KiB each).
+	omu    sync.Mutex
+	out    []outFrame
+	oended bool // no writer starts any more
+	// alive is the keep-alive timer: ReqConnection after the connection
+	// delay, then a line check every interval (no goroutine per
+	// connection waits for it).
+	alive   atomic.Pointer[time.Timer]
+	greeted atomic.Bool // alive's first firing is done
+	lineOK  atomic.Bool
+	reqN    atomic.Uint64
+
+	// member is the membership handlers handed this connection (rooms it
+	// is in, relay tag), by bus.MembershipHeaders position (an array: a
+	// map cost every idle connection ~0.5 KiB).
+	mmu    sync.Mutex
+	member [len(bus.MembershipHeaders)]string
+	// session is the connection's session as the handlers last handed it
+	// (opaque here): sent with each request and with the close
+	// announcement. Only the work goroutine touches it.
+	session string
+	queued  atomic.Int64 // bytes of the frames in queue and in handling
+
+	// For the close log line.
+	opened                      time.Time
+	framesIn, bytesIn, unknowns int64 // read loop only
+	throttled                   int64 // read loop only: waits for a token
 }
+
+// logger is the connection's logger, made when something is logged: an
+// idle connection logs nothing until it closes, and a logger kept per
+// connection cost ~0.3 KiB each.
+func (c *conn) logger() *slog.Logger {
+	return c.l.log.With("edge", c.edge, "conn", c.id, "remote", c.remote)
+}
+
+// outFrame is bytes to write; closeAfter, when set, closes the connection
+// once they are written (with that reason).
+type outFrame struct {
+	data       []byte
+	closeAfter string
+}
+
+// outDepth is how many writes may wait for a slow client before it is
+// dropped (room traffic must never wait on one socket).
+const outDepth = 1024
 
 func (l *Listener) serveConn(ctx context.Context, raw net.Conn) {
 	c := &conn{
 		l:      l,
 		id:     nuid.Next(),
+		edge:   l.cfg.Identity.ID(),
 		remote: raw.RemoteAddr().String(),
 		net:    raw,
+		raw:    raw,
 		done:   make(chan struct{}),
-		queue:  make(chan []byte, l.cfg.QueueDepth),
+		ctx:    ctx,
+		opened: time.Now(),
 	}
-	c.log = l.log.With("conn", c.id, "remote", c.remote)
 	l.track(c)
 	defer l.untrack(c)
 
@@ -67,7 +128,7 @@ func (l *Listener) serveConn(ctx context.Context, raw net.Conn) {
 		raw.SetDeadline(time.Now().Add(l.cfg.HandshakeTimeout))
 		tc, err := wiitls.Server(raw, l.cfg.TLS)
 		if err != nil {
-			c.log.Info("tls handshake failed", "err", err)
+			c.logger().Info("tls handshake failed", "err", err)
 			c.close("tls handshake failed")
 			return
 		}
@@ -75,33 +136,47 @@ func (l *Listener) serveConn(ctx context.Context, raw net.Conn) {
 		c.net = tc
 	}
 
-	sub, err := l.nc.Subscribe(bus.ConnSubject(c.id), c.onPush)
+	sub, err := l.nc.ChanSubscribe(bus.ConnSubject(c.id), l.pushShard(c.id))
 	if err != nil {
-		c.log.Error("subscribe push subject", "err", err)
+		c.logger().Error("subscribe push subject", "err", err)
 		c.close("nats unavailable")
 		return
 	}
-	c.log.Debug("connection open")
+	if l.log.Enabled(context.Background(), slog.LevelDebug) {
+		c.logger().Debug("connection open")
+	}
 
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); c.keepAlive() }()
-	go func() { defer wg.Done(); c.work(ctx) }()
+	alive := time.AfterFunc(time.Hour, c.keepAlive)
+	c.alive.Store(alive)
+	alive.Reset(l.cfg.ConnectionDelay)
 
 	c.readLoop()
 
 	c.close("")
-	close(c.queue)
-	wg.Wait()
+	alive.Stop()
+	// No worker or writer starts from now on; wait for the running ones
+	// (the last request's answer, an NtcShut being written).
+	c.qmu.Lock()
+	c.ended = true
+	c.qmu.Unlock()
+	c.omu.Lock()
+	c.oended = true
+	c.omu.Unlock()
+	c.busy.Wait()
 	sub.Unsubscribe()
+	c.leaveRooms()
 	reason := *c.why.Load()
-	c.log.Info("connection closed", "reason", reason)
+	c.logger().Info("connection closed", "reason", reason, "duration", time.Since(c.opened).Round(time.Millisecond),
+		"frames_in", c.framesIn, "bytes_in", c.bytesIn, "unknown_dropped", c.unknowns, "throttled", c.throttled)
 	msg := nats.NewMsg(bus.ClosedSubject(l.cfg.Server))
 	msg.Header.Set(bus.HeaderConn, c.id)
-	msg.Header.Set(bus.HeaderEdge, l.cfg.EdgeID)
+	msg.Header.Set(bus.HeaderEdge, c.edge)
 	msg.Header.Set(bus.HeaderReason, reason)
+	if c.session != "" {
+		msg.Header.Set(bus.HeaderSession, c.session)
+	}
 	if err := l.nc.PublishMsg(msg); err != nil {
-		c.log.Warn("announce closed connection", "err", err)
+		c.logger().Warn("announce closed connection", "err", err)
 	}
 }
 
@@ -117,7 +192,49 @@ func (c *conn) close(reason string) {
 	})
 }
 
-// kick tells the player why (NtcShut) and closes.
+// closed reports whether the connection is closing.
+func (c *conn) closed() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// lingerAfterShut bounds how long a closed connection's socket stays
+// open after its last frame (an NtcShut), and lingerBytes what is read
+// from it meanwhile.
+const (
+	lingerAfterShut = time.Second
+	lingerBytes     = 64 << 10
+)
+
+// closeAfterShut closes once the last frame is written: it half-closes
+// (FIN after the data) and reads what the client still sends, a bounded
+// amount for a bounded time, before closing. Closing with the client's
+// bytes unread (a flood, say) would send a reset that can destroy the
+// NtcShut in the client's receive buffer before the game reads it.
+func (c *conn) closeAfterShut(reason string) {
+	c.once.Do(func() {
+		c.why.Store(&reason)
+		close(c.done)
+		tc, ok := c.raw.(*net.TCPConn)
+		if !ok || tc.CloseWrite() != nil {
+			c.net.Close()
+			return
+		}
+		stop := time.AfterFunc(lingerAfterShut, func() { tc.Close() })
+		go func() {
+			tc.SetReadDeadline(time.Now().Add(lingerAfterShut))
+			io.Copy(io.Discard, io.LimitReader(tc, lingerBytes))
+			stop.Stop()
+			tc.Close()
+		}()
+	})
+}
+
+// kick tells the player why (NtcShut) and closes once it is written.
 func (c *conn) kick(reason, message string) {
 	select {
 	case <-c.done:
@@ -125,13 +242,96 @@ func (c *conn) kick(reason, message string) {
 	default:
 	}
 	frame, err := pat.AppendMessage(nil, 0, &pat.NtcShut{Message: []byte(message)})
-	if err == nil {
-		c.write(frame)
+	if err != nil {
+		c.close(reason)
+		return
 	}
-	c.close(reason)
+	c.send(outFrame{data: frame, closeAfter: reason})
+	// Wait until the writer has sent it and closed, so a caller that
+	// returns (the reader) does not close the socket under it.
+	t := time.NewTimer(c.l.cfg.WriteTimeout)
+	defer t.Stop()
+	select {
+	case <-c.done:
+	case <-t.C:
+		c.close(reason)
+	}
 }
 
 func (c *conn) shutdown(reason string) { c.kick(reason, msgShutdown) }
+
+// enqueue queues frames for the client.
+func (c *conn) enqueue(b []byte) { c.send(outFrame{data: b}) }
+
+// send queues a write; a client too slow to take its traffic is dropped.
+// It starts a writer when none runs.
+func (c *conn) send(f outFrame) {
+	if c.closed() && f.closeAfter == "" {
+		return
+	}
+	c.omu.Lock()
+	n := len(c.out)
+	if n >= outDepth {
+		c.omu.Unlock()
+		c.logger().Warn("client too slow to read its traffic, closing", "queued", n)
+		c.close("write queue full")
+		return
+	}
+	c.out = append(c.out, f)
+	start := !c.writing && !c.oended
+	if start {
+		c.writing = true
+		c.busy.Add(1)
+	}
+	c.omu.Unlock()
+	if start {
+		go c.writeOut()
+	}
+}
+
+// writeOut writes the queued frames in order until none is left. Frames
+// queued together go out in one write (one syscall, and one TLS record
+// on OPN), which matters for room traffic and multi-frame answers.
+func (c *conn) writeOut() {
+	defer c.busy.Done()
+	var buf []byte
+	for {
+		c.omu.Lock()
+		batch := c.out
+		c.out = nil
+		if len(batch) == 0 {
+			c.writing = false
+			c.omu.Unlock()
+			return
+		}
+		c.omu.Unlock()
+		for len(batch) > 0 {
+			buf = buf[:0]
+			closeAfter := ""
+			for len(batch) > 0 && closeAfter == "" && (len(buf) == 0 || len(buf)+len(batch[0].data) <= 64<<10) {
+				buf = append(buf, batch[0].data...)
+				closeAfter = batch[0].closeAfter
+				batch = batch[1:]
+			}
+			if len(buf) > 0 && c.write(buf) != nil {
+				c.omu.Lock()
+				c.writing, c.out = false, nil
+				c.omu.Unlock()
+				return
+			}
+			if closeAfter != "" {
+				c.closeAfterShut(closeAfter)
+				c.omu.Lock()
+				c.writing, c.out = false, nil
+				c.omu.Unlock()
+				return
+			}
+		}
+		if cap(buf) > 256<<10 {
+			buf = nil // do not keep a flood's buffer
+		}
+	}
+}
 
 func (c *conn) write(b []byte) error {
 	c.wmu.Lock()
@@ -146,48 +346,49 @@ func (c *conn) write(b []byte) error {
 
 // keepAlive sends ReqConnection after the start delay, then ReqLineCheck
 // every interval, and drops a client that let a line check go unanswered.
+// keepAlive runs on the alive timer: the first time (after the
+// connection delay) it sends ReqConnection, then every line-check
+// interval a ReqLineCheck, closing a client that did not answer the last.
 func (c *conn) keepAlive() {
+	if c.closed() {
+		return
+	}
 	cfg := c.l.cfg
-	t := time.NewTimer(cfg.ConnectionDelay)
-	defer t.Stop()
-	select {
-	case <-c.done:
-		return
-	case <-t.C:
-	}
-	frame, _ := pat.AppendMessage(nil, 0, &pat.ReqConnection{})
-	c.lineOK.Store(true)
-	if c.write(frame) != nil {
+	if !c.greeted.Swap(true) {
+		frame, _ := pat.AppendMessage(nil, 0, &pat.ReqConnection{})
+		c.lineOK.Store(true)
+		c.enqueue(frame)
+		c.alive.Load().Reset(cfg.LineCheckInterval)
 		return
 	}
-	tick := time.NewTicker(cfg.LineCheckInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-c.done:
-			return
-		case <-tick.C:
-		}
-		if !c.lineOK.Swap(false) {
-			c.log.Info("client missed a line check")
-			c.kick("line check timeout", msgTimeout)
-			return
-		}
-		frame, _ := pat.AppendMessage(nil, 0, &pat.ReqLineCheck{})
-		if c.write(frame) != nil {
-			return
-		}
+	if !c.lineOK.Swap(false) {
+		c.logger().Info("client missed a line check")
+		c.kick("line check timeout", msgTimeout)
+		return
 	}
+	frame, _ := pat.AppendMessage(nil, 0, &pat.ReqLineCheck{})
+	c.enqueue(frame)
+	c.alive.Load().Reset(cfg.LineCheckInterval)
 }
 
 // readLoop reads frames until the connection ends. Waiting for the first
 // byte of a frame is bounded by three line-check intervals (a half-open
-// peer); the rest of a frame must follow within BodyTimeout.
+// peer); the rest of a frame must follow within BodyTimeout. Every frame
+// takes a token from the connection's bucket first: while it is empty
+// the socket is not read. A frame whose id is not in the packet table is
+// read past and dropped here, as MH3SP ignores it; line-check answers are
+// noted. Everything else joins the queue for the handlers.
 func (c *conn) readLoop() {
 	cfg := c.l.cfg
 	idle := 3*cfg.LineCheckInterval + cfg.ConnectionDelay
+	lim := rate.NewLimiter(rate.Limit(cfg.RequestRate), cfg.RequestBurst)
+	wait := time.NewTimer(time.Hour)
+	wait.Stop()
 	var hdr [pat.HeaderSize]byte
 	for {
+		if !c.throttle(lim, wait) {
+			return
+		}
 		c.net.SetReadDeadline(time.Now().Add(idle))
 		if _, err := io.ReadFull(c.net, hdr[:1]); err != nil {
 			c.readFailed(err, "waiting for a packet")
@@ -200,9 +401,27 @@ func (c *conn) readLoop() {
 		}
 		h, err := pat.ParseHeader(hdr[:], cfg.MaxPayload)
 		if err != nil {
-			c.log.Warn("bad frame", "err", err)
+			c.logger().Warn("bad frame", "err", err)
 			c.kick("frame over the size limit", msgBadPacket)
 			return
+		}
+		c.framesIn++
+		c.bytesIn += pat.HeaderSize + int64(h.Size)
+		if h.ID == pat.IDAnsLineCheck || !h.ID.Known() {
+			if _, err := io.CopyN(io.Discard, c.net, int64(h.Size)); err != nil {
+				c.readFailed(err, "reading the body of "+h.ID.String())
+				return
+			}
+			if h.ID == pat.IDAnsLineCheck {
+				c.lineOK.Store(true)
+			} else {
+				c.unknowns++
+				c.l.m.UnknownFrame()
+				if c.l.log.Enabled(context.Background(), slog.LevelDebug) {
+					c.logger().Debug("unknown packet id, dropped", "packet", h.ID.String(), "seq", h.Seq, "size", h.Size)
+				}
+			}
+			continue
 		}
 		frame := make([]byte, pat.HeaderSize+int(h.Size))
 		copy(frame, hdr[:])
@@ -210,17 +429,44 @@ func (c *conn) readLoop() {
 			c.readFailed(err, "reading the body of "+h.ID.String())
 			return
 		}
-		if h.ID == pat.IDAnsLineCheck {
-			c.lineOK.Store(true)
+		if c.closed() {
+			return // kicked meanwhile: nothing more goes to the handlers
+		}
+		if h.ID.IsNotification() {
+			// Relays and reports need no answer: straight to the handlers
+			// (the rate limit above bounds them).
+			c.publishNtc(frame)
 			continue
 		}
-		select {
-		case c.queue <- frame:
-		default:
-			c.log.Warn("request queue full", "depth", cfg.QueueDepth)
+		if n := c.queued.Add(int64(len(frame))); n > int64(cfg.QueueBytes) {
+			c.logger().Warn("request queue over its byte limit", "bytes", n, "limit", cfg.QueueBytes)
+			c.kick("request queue over its byte limit", msgFlood)
+			return
+		}
+		if !c.request1(frame) {
+			c.logger().Warn("request queue full", "depth", cfg.QueueDepth)
 			c.kick("request queue full", msgFlood)
 			return
 		}
+	}
+}
+
+// throttle takes a token for the next frame, waiting without reading the
+// socket while the bucket is empty. It is false once the connection is
+// closed.
+func (c *conn) throttle(lim *rate.Limiter, wait *time.Timer) bool {
+	d := lim.Reserve().Delay()
+	if d <= 0 {
+		return true
+	}
+	c.throttled++
+	wait.Reset(d)
+	select {
+	case <-wait.C:
+		return true
+	case <-c.done:
+		wait.Stop()
+		return false
 	}
 }
 
@@ -234,31 +480,83 @@ func (c *conn) readFailed(err error, doing string) {
 	case errors.Is(err, io.EOF) && doing == "waiting for a packet":
 		c.close("client closed")
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		c.log.Info("read timed out", "while", doing)
+		c.logger().Info("read timed out", "while", doing)
 		c.kick("read timeout while "+doing, msgTimeout)
 	default:
-		c.log.Info("read failed", "while", doing, "err", err)
+		c.logger().Info("read failed", "while", doing, "err", err)
 		c.kick("read failed while "+doing, msgBadPacket)
 	}
 }
 
 // work sends the connection's packets to the handlers one at a time, in
 // the order they arrived, and writes each answer before the next request.
-func (c *conn) work(ctx context.Context) {
-	for frame := range c.queue {
-		select {
-		case <-c.done:
-			continue // drain
-		default:
+// request1 queues a request frame for the handlers, starting a worker
+// when none runs; false when QueueDepth frames already wait.
+func (c *conn) request1(frame []byte) bool {
+	c.qmu.Lock()
+	if len(c.reqs) >= c.l.cfg.QueueDepth {
+		c.qmu.Unlock()
+		return false
+	}
+	c.reqs = append(c.reqs, frame)
+	start := !c.working && !c.ended
+	if start {
+		c.working = true
+		c.busy.Add(1)
+	}
+	c.qmu.Unlock()
+	if start {
+		go c.work()
+	}
+	return true
+}
+
+// work sends the queued requests to the handlers one after the other and
+// delivers their answers, until none waits.
+func (c *conn) work() {
+	defer c.busy.Done()
+	for {
+		c.qmu.Lock()
+		if len(c.reqs) == 0 {
+			c.working = false
+			c.reqs = nil
+			c.qmu.Unlock()
+			return
 		}
-		reply, err := c.request(ctx, frame)
+		frame := c.reqs[0]
+		c.reqs = c.reqs[1:]
+		c.qmu.Unlock()
+		if c.closed() {
+			continue // drain
+		}
+		id := pat.ID(beUint32(frame[4:8]))
+		start := time.Now()
+		reply, err := c.request(c.ctx, frame)
+		c.l.m.Request(id, requestOutcome(reply, err), time.Since(start))
 		if err != nil {
-			c.log.Error("no handler answered", "packet", pat.ID(beUint32(frame[4:8])).String(), "err", err)
+			c.logger().Error("no handler answered", "packet", pat.ID(beUint32(frame[4:8])).String(), "err", err)
 			c.kick("handlers unavailable", msgUnavailable)
 			continue
 		}
+		if v, ok := reply.Header[bus.HeaderSession]; ok && len(v) > 0 {
+			c.session = v[0]
+		}
 		c.deliver(reply)
+		c.queued.Add(-int64(len(frame)))
 	}
+}
+
+// requestOutcome classifies a request's end for the metrics.
+func requestOutcome(reply *nats.Msg, err error) metrics.Outcome {
+	switch {
+	case err == nil && reply.Header.Get(bus.HeaderError) != "":
+		return metrics.Error
+	case err == nil:
+		return metrics.OK
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout):
+		return metrics.Timeout
+	}
+	return metrics.Unavailable
 }
 
 func beUint32(b []byte) uint32 {
@@ -277,8 +575,12 @@ func (c *conn) request(ctx context.Context, frame []byte) (*nats.Msg, error) {
 		msg.Data = frame
 		msg.Header.Set(bus.HeaderConn, c.id)
 		msg.Header.Set(bus.HeaderReq, reqID)
-		msg.Header.Set(bus.HeaderEdge, cfg.EdgeID)
+		msg.Header.Set(bus.HeaderEdge, c.edge)
 		msg.Header.Set(bus.HeaderRemote, c.remote)
+		if c.session != "" {
+			msg.Header.Set(bus.HeaderSession, c.session)
+		}
+		msg.Header.Set(bus.HeaderDeadline, strconv.FormatInt(time.Now().Add(cfg.RequestTimeout).UnixMilli(), 10))
 		rctx, cancel := context.WithTimeout(ctx, cfg.RequestTimeout)
 		reply, err := c.l.nc.RequestMsgWithContext(rctx, msg)
 		cancel()
@@ -289,7 +591,10 @@ func (c *conn) request(ctx context.Context, frame []byte) (*nats.Msg, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		c.log.Warn("handler request failed, retrying", "req", reqID, "attempt", attempt, "err", err)
+		if attempt < cfg.RequestAttempts {
+			c.l.m.Retry()
+		}
+		c.logger().Warn("handler request failed, retrying", "req", reqID, "attempt", attempt, "err", err)
 		if errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrConnectionClosed) || errors.Is(err, nats.ErrConnectionReconnecting) {
 			select {
 			case <-time.After(backoff):
@@ -302,23 +607,22 @@ func (c *conn) request(ctx context.Context, frame []byte) (*nats.Msg, error) {
 	return nil, fmt.Errorf("request %s: %d attempts: %w", reqID, cfg.RequestAttempts, last)
 }
 
-// deliver writes the frames of a handler's answer or push and closes the
-// connection when asked to.
+// deliver applies the membership a handler's answer or push hands this
+// connection, then queues its frames, closing after them when asked to.
 func (c *conn) deliver(m *nats.Msg) {
 	if e := m.Header.Get(bus.HeaderError); e != "" {
-		c.log.Warn("handler reported an error", "err", e)
+		c.logger().Warn("handler reported an error", "err", e)
 	}
-	if len(m.Data) > 0 {
-		if c.write(m.Data) != nil {
-			return
-		}
-	}
+	c.applyMembership(m.Header)
+	f := outFrame{data: m.Data}
 	if m.Header.Get(bus.HeaderClose) == "1" {
-		reason := m.Header.Get(bus.HeaderReason)
-		if reason == "" {
-			reason = "closed by handler"
+		f.closeAfter = m.Header.Get(bus.HeaderReason)
+		if f.closeAfter == "" {
+			f.closeAfter = "closed by handler"
 		}
-		c.close(reason)
+	}
+	if len(f.data) > 0 || f.closeAfter != "" {
+		c.send(f)
 	}
 }
 
@@ -329,4 +633,68 @@ func (c *conn) onPush(m *nats.Msg) {
 	default:
 	}
 	c.deliver(m)
+}
+
+// applyMembership follows the rooms and tag a handler set for this
+// connection: it leaves the room it was in for a kind and joins the new
+// one. The edge never decides membership; it only applies it.
+func (c *conn) applyMembership(h nats.Header) {
+	for i, k := range bus.MembershipHeaders {
+		vs, ok := h[k]
+		if !ok {
+			continue
+		}
+		v := ""
+		if len(vs) > 0 {
+			v = vs[0]
+		}
+		c.mmu.Lock()
+		old := c.member[i]
+		c.member[i] = v
+		c.mmu.Unlock()
+		if k == bus.HeaderTag || old == v {
+			continue
+		}
+		if old != "" {
+			c.l.rooms.leave(c, bus.RoomSubject(old))
+		}
+		if v != "" {
+			c.l.rooms.join(c, bus.RoomSubject(v))
+		}
+	}
+}
+
+// leaveRooms drops the connection from every room it is in.
+func (c *conn) leaveRooms() {
+	c.mmu.Lock()
+	defer c.mmu.Unlock()
+	for i, k := range bus.MembershipHeaders {
+		if r := c.member[i]; r != "" && k != bus.HeaderTag {
+			c.l.rooms.leave(c, bus.RoomSubject(r))
+		}
+	}
+	c.member = [len(bus.MembershipHeaders)]string{}
+}
+
+// publishNtc hands a notification the game sent (a relay, chat, a
+// report) to the handlers, with the connection's membership, without
+// waiting for an answer: the game expects none.
+func (c *conn) publishNtc(frame []byte) {
+	msg := nats.NewMsg(bus.NtcSubject(c.l.cfg.Server))
+	msg.Data = frame
+	msg.Header.Set(bus.HeaderConn, c.id)
+	msg.Header.Set(bus.HeaderEdge, c.edge)
+	c.mmu.Lock()
+	for i, v := range c.member {
+		if v != "" {
+			msg.Header.Set(bus.MembershipHeaders[i], v)
+		}
+	}
+	c.mmu.Unlock()
+	if err := c.l.nc.PublishMsg(msg); err != nil {
+		c.l.m.Notification(pat.ID(beUint32(frame[4:8])), metrics.Unavailable)
+		c.logger().Warn("publish notification", "err", err)
+		return
+	}
+	c.l.m.Notification(pat.ID(beUint32(frame[4:8])), metrics.OK)
 }

@@ -8,16 +8,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mh3net/mh3net/bus"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nuid"
 
 	"github.com/mh3net/mh3net/edge/wiitls"
+	"github.com/mh3net/mh3net/metrics"
 	"github.com/mh3net/mh3net/pat"
 )
 
@@ -27,8 +29,9 @@ type Config struct {
 	Server string
 	// TLS, when set, wraps every connection in Wii-compatible TLS.
 	TLS *wiitls.Config
-	// EdgeID names this edge process in NATS headers (default: a NUID).
-	EdgeID string
+	// Identity names this edge process in NATS headers; the listeners of
+	// one process and its lease share it (default: a new one).
+	Identity *Identity
 
 	// ConnectionDelay is the wait between accept (and handshake) and
 	// ReqConnection. MH3SP arms a 1.5 s timer checked on a 1 s tick.
@@ -50,18 +53,33 @@ type Config struct {
 	// handlers answer them idempotently.
 	RequestTimeout  time.Duration
 	RequestAttempts int
-	// MaxPayload is the largest frame payload accepted from a client.
+	// MaxPayload is the largest frame payload accepted from a client
+	// (default: every legal frame, 0xFFFF bytes, as MH3SP reads them).
 	MaxPayload int
 	// QueueDepth is how many packets of one connection may wait for their
-	// turn; a client that floods past it is disconnected.
+	// turn, and QueueBytes how many bytes they may hold (the packet being
+	// handled included); a client that floods past either is told so
+	// (NtcShut) and disconnected.
 	QueueDepth int
+	QueueBytes int
+	// RequestRate is how many frames a second one connection may send,
+	// with bursts of RequestBurst: a token bucket. Out of tokens, the edge
+	// stops reading the socket until one is back, so a faster client is
+	// slowed by TCP itself instead of buffered.
+	RequestRate  float64
+	RequestBurst int
+	// Gate caps the connections; listeners of one process share it
+	// (default: a gate of this listener's own, with default caps).
+	Gate *Gate
+	// Metrics is the process's metrics (nil: off).
+	Metrics *metrics.Set
 
 	Logger *slog.Logger
 }
 
 func (c *Config) defaults() {
-	if c.EdgeID == "" {
-		c.EdgeID = nuid.Next()
+	if c.Identity == nil {
+		c.Identity = NewIdentity("")
 	}
 	if c.ConnectionDelay == 0 {
 		c.ConnectionDelay = 1500 * time.Millisecond
@@ -84,49 +102,126 @@ func (c *Config) defaults() {
 	if c.RequestAttempts == 0 {
 		c.RequestAttempts = 4
 	}
-	if c.MaxPayload == 0 {
-		c.MaxPayload = pat.DefaultMaxPayload
+	if c.MaxPayload <= 0 || c.MaxPayload > pat.MaxPayload {
+		c.MaxPayload = pat.MaxPayload
 	}
-	if c.QueueDepth == 0 {
+	if c.QueueDepth <= 0 {
 		c.QueueDepth = 64
+	}
+	if c.QueueBytes <= 0 {
+		c.QueueBytes = DefaultQueueBytes
+	}
+	// One whole frame always fits.
+	c.QueueBytes = max(c.QueueBytes, pat.HeaderSize+c.MaxPayload)
+	if c.RequestRate <= 0 {
+		c.RequestRate = DefaultRequestRate
+	}
+	if c.RequestBurst <= 0 {
+		c.RequestBurst = DefaultRequestBurst
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Gate == nil {
+		c.Gate = NewGate(GateConfig{Logger: c.Logger})
 	}
 }
 
 // Listener serves one PAT server's game connections.
 type Listener struct {
-	cfg Config
-	nc  *nats.Conn
-	log *slog.Logger
+	cfg  Config
+	nc   *nats.Conn
+	log  *slog.Logger
+	gate *Gate
+	m    *metrics.Edge
+
+	rooms *rooms
 
 	mu    sync.Mutex
 	conns map[string]*conn
 	wg    sync.WaitGroup
 	count atomic.Int64
+
+	// pushes take every connection's push subject (a channel
+	// subscription each, so no goroutine per connection waits for
+	// pushes); one dispatcher per shard hands them over in order.
+	pushes [pushShards]chan *nats.Msg
+}
+
+// pushShards is how many goroutines deliver pushes to connections (a
+// connection always to the same one, so its pushes keep their order; a
+// push that changes rooms waits for NATS to confirm, so more than one).
+// pushBacklog is how many pushes one shard may hold: past it NATS drops
+// them as for a slow consumer, which the log reports.
+const (
+	pushShards  = 8
+	pushBacklog = 8192
+)
+
+// pushShard is the shard of connection id.
+func (l *Listener) pushShard(id string) chan *nats.Msg {
+	h := uint32(2166136261)
+	for i := 0; i < len(id); i++ {
+		h = (h ^ uint32(id[i])) * 16777619
+	}
+	return l.pushes[h%pushShards]
+}
+
+// dispatch delivers one shard's pushes to their connections until ctx
+// ends.
+func (l *Listener) dispatch(ctx context.Context, ch chan *nats.Msg) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-ch:
+			id := strings.TrimPrefix(m.Subject, bus.ConnPrefix)
+			l.mu.Lock()
+			c := l.conns[id]
+			l.mu.Unlock()
+			if c != nil {
+				c.onPush(m)
+			}
+		}
+	}
 }
 
 // New makes a listener that talks to the handlers through nc.
 func New(nc *nats.Conn, cfg Config) *Listener {
 	cfg.defaults()
-	return &Listener{
+	l := &Listener{
 		cfg:   cfg,
 		nc:    nc,
-		log:   cfg.Logger.With("server", cfg.Server, "edge", cfg.EdgeID),
+		log:   cfg.Logger.With("server", cfg.Server),
+		gate:  cfg.Gate,
+		m:     cfg.Metrics.Edge(cfg.Server, cfg.Identity.ID()), // the id at start: a lapse moves the process to another id, not its series
 		conns: make(map[string]*conn),
 	}
+	for i := range l.pushes {
+		l.pushes[i] = make(chan *nats.Msg, pushBacklog)
+	}
+	l.rooms = newRooms(l)
+	return l
 }
 
 // Open is the number of open connections.
 func (l *Listener) Open() int { return int(l.count.Load()) }
 
+// Gate is the gate that admits this listener's connections.
+func (l *Listener) Gate() *Gate { return l.gate }
+
 // Serve accepts connections on ln until ctx ends, then closes every
 // connection and waits for their goroutines. The accept loop does nothing
-// but accept: handshakes and reads run in each connection's goroutine.
+// but accept and count: handshakes and reads run in each connection's
+// goroutine, refusals in a bounded set of goroutines (Gate).
 func (l *Listener) Serve(ctx context.Context, ln net.Listener) error {
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stop()
+	dctx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopDispatch() // after every connection's goroutines are done (the returns below wait for them)
+	for _, ch := range l.pushes {
+		go l.dispatch(dctx, ch)
+	}
 	l.log.Info("listening", "addr", ln.Addr().String(), "tls", l.cfg.TLS != nil)
 	var tempDelay time.Duration
 	for {
@@ -149,9 +244,15 @@ func (l *Listener) Serve(ctx context.Context, ln net.Listener) error {
 			return fmt.Errorf("edge %s: accept: %w", l.cfg.Server, err)
 		}
 		tempDelay = 0
+		key := ipKey(c.RemoteAddr())
+		if over := l.gate.admit(key); over != "" {
+			l.refuse(c, over)
+			continue
+		}
 		l.wg.Add(1)
 		go func() {
 			defer l.wg.Done()
+			defer l.gate.leave(key)
 			l.serveConn(ctx, c)
 		}()
 	}
@@ -174,6 +275,7 @@ func (l *Listener) track(c *conn) {
 	l.conns[c.id] = c
 	l.mu.Unlock()
 	l.count.Add(1)
+	l.m.ConnOpened()
 }
 
 func (l *Listener) untrack(c *conn) {
@@ -181,4 +283,5 @@ func (l *Listener) untrack(c *conn) {
 	delete(l.conns, c.id)
 	l.mu.Unlock()
 	l.count.Add(-1)
+	l.m.ConnClosed()
 }

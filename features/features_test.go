@@ -1,6 +1,8 @@
 // Package features runs the godog features in this folder against a real
-// mh3net server started in process (embedded NATS, all four edges,
-// handlers), driven over TCP by a PAT client that behaves like the game.
+// mh3net server, driven over TCP by a PAT client that behaves like the
+// game: started in process (embedded NATS, all four listeners, handlers)
+// for logins and persistence, and as separate processes of the built
+// binary (NATS, two handler processes, two edges) for the hunting world.
 package features
 
 import (
@@ -11,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,12 +26,16 @@ import (
 )
 
 func TestFeatures(t *testing.T) {
+	paths := []string{"."}
+	if p := os.Getenv("MH3NET_FEATURES"); p != "" {
+		paths = strings.Split(p, ",") // e.g. circles.feature,social.feature:12
+	}
 	suite := godog.TestSuite{
 		Name:                "mh3net",
 		ScenarioInitializer: func(sc *godog.ScenarioContext) { initScenario(t, sc) },
 		Options: &godog.Options{
 			Format:   "pretty",
-			Paths:    []string{"."},
+			Paths:    paths,
 			Strict:   true,
 			TestingT: t,
 		},
@@ -51,6 +58,7 @@ type state struct {
 	capcom  string
 	names   map[string]*player
 	intrude *gameclient.Client
+	world   *worldState // world.feature
 }
 
 // player is a named console with its live connection.
@@ -77,6 +85,9 @@ func initScenario(t *testing.T, sc *godog.ScenarioContext) {
 		}
 		if s.srv != nil {
 			s.srv.Close()
+		}
+		if s.world != nil {
+			s.world.stop(err != nil)
 		}
 		return ctx, err
 	})
@@ -112,6 +123,8 @@ func initScenario(t *testing.T, sc *godog.ScenarioContext) {
 	sc.Step(`^another client sends a frame announcing (\d+) bytes$`, s.oversizedFrame)
 	sc.Step(`^that client is disconnected$`, s.intruderClosed)
 	sc.Step(`^console "([^"]*)" still gets answers$`, s.stillAnswers)
+
+	s.worldSteps(sc)
 }
 
 func (s *state) runningServer() error {

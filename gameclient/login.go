@@ -223,58 +223,139 @@ func (cl *Client) FmpInfo(index int) (string, error) {
 // console's hello style), both LMP connections with a new hunter in slot
 // 1, the server list and the FMP greeting. It returns the Capcom ID.
 func FullLogin(opnAddr string, con *Console, wii bool, hunter string) (string, error) {
-	var opn *Client
-	var err error
-	if wii {
-		opn, err = DialWii(opnAddr)
-	} else {
-		opn, err = DialTLS(opnAddr, false)
-	}
-	if err != nil {
-		return "", fmt.Errorf("OPN: %w", err)
-	}
-	defer opn.Close()
-	lmp, err := opn.OPN(con)
-	if err != nil {
-		return "", fmt.Errorf("OPN: %w", err)
-	}
-	first, err := Dial(lmp)
-	if err != nil {
-		return "", err
-	}
-	defer first.Close()
-	if _, err := first.LMPFirst(con); err != nil {
-		return "", fmt.Errorf("LMP: %w", err)
-	}
-	second, err := Dial(lmp)
-	if err != nil {
-		return "", err
-	}
-	defer second.Close()
-	if st, err := second.Greet(con, true); err != nil || st != 2 {
-		return "", fmt.Errorf("LMP with ticket: status %d, %v", st, err)
-	}
-	id, err := second.PickSlot(1, true, hunter)
-	if err != nil {
-		return "", fmt.Errorf("profile: %w", err)
-	}
-	if _, err := second.FmpList(); err != nil {
-		return "", fmt.Errorf("server list: %w", err)
-	}
-	fmp, err := second.FmpInfo(1)
-	if err != nil {
-		return "", err
-	}
-	if err := second.Shut(2); err != nil {
-		return "", err
-	}
-	f, err := Dial(fmp)
+	return Dialer{}.FullLogin(opnAddr, con, wii, hunter)
+}
+
+// FullLogin is the package's FullLogin with this Dialer's connections.
+func (d Dialer) FullLogin(opnAddr string, con *Console, wii bool, hunter string) (string, error) {
+	f, id, err := d.LoginToFMP(opnAddr, con, wii, hunter, 1)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
-	if st, err := f.Greet(con, true); err != nil || st != 3 {
-		return "", fmt.Errorf("FMP: status %d, %v", st, err)
-	}
 	return id, f.Shut(1)
+}
+
+// LoginToFMP plays a whole login up to the FMP greeting of server (1-based)
+// and returns the FMP connection, still open, and the Capcom ID. A console
+// with a support code reuses its slot 1.
+func LoginToFMP(opnAddr string, con *Console, wii bool, hunter string, server int) (*Client, string, error) {
+	return Dialer{}.LoginToFMP(opnAddr, con, wii, hunter, server)
+}
+
+// LoginToFMP is the package's LoginToFMP with this Dialer's connections.
+func (d Dialer) LoginToFMP(opnAddr string, con *Console, wii bool, hunter string, server int) (*Client, string, error) {
+	var opn *Client
+	var err error
+	if wii {
+		opn, err = d.DialWii(opnAddr)
+	} else {
+		opn, err = d.DialTLS(opnAddr, false)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("OPN: %w", err)
+	}
+	defer opn.Close()
+	lmp, err := opn.OPN(con)
+	if err != nil {
+		return nil, "", fmt.Errorf("OPN: %w", err)
+	}
+	return d.LoginFromLMP(lmp, "", con, hunter, server)
+}
+
+// LoginFromLMP plays both LMP connections and the FMP greeting of server,
+// on the FMP address given (or, when "", the one the server sends the
+// game to).
+func LoginFromLMP(lmp, fmpAddr string, con *Console, hunter string, server int) (*Client, string, error) {
+	return Dialer{}.LoginFromLMP(lmp, fmpAddr, con, hunter, server)
+}
+
+// LoginFromLMP is the package's LoginFromLMP with this Dialer's connections.
+func (d Dialer) LoginFromLMP(lmp, fmpAddr string, con *Console, hunter string, server int) (*Client, string, error) {
+	first, err := d.Dial(lmp)
+	if err != nil {
+		return nil, "", err
+	}
+	defer first.Close()
+	slots, err := first.LMPFirst(con)
+	if err != nil {
+		return nil, "", fmt.Errorf("LMP: %w", err)
+	}
+	second, err := d.Dial(lmp)
+	if err != nil {
+		return nil, "", err
+	}
+	defer second.Close()
+	if st, err := second.Greet(con, true); err != nil || st != 2 {
+		return nil, "", fmt.Errorf("LMP with ticket: status %d, %v", st, err)
+	}
+	empty := len(slots) == 0 || slots[0].CapcomID == "******"
+	id, err := second.PickSlot(1, empty, hunter)
+	if err != nil {
+		return nil, "", fmt.Errorf("profile: %w", err)
+	}
+	if _, err := second.FmpList(); err != nil {
+		return nil, "", fmt.Errorf("server list: %w", err)
+	}
+	fmp, err := second.FmpInfo(server)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := second.Shut(2); err != nil {
+		return nil, "", err
+	}
+	if fmpAddr != "" {
+		fmp = fmpAddr
+	}
+	f, err := d.Dial(fmp)
+	if err != nil {
+		return nil, "", err
+	}
+	if st, err := f.Greet(con, true); err != nil || st != 3 {
+		f.Close()
+		return nil, "", fmt.Errorf("FMP: status %d, %v", st, err)
+	}
+	return f, id, nil
+}
+
+// Populations reads the server list through LMP as a new console and
+// returns each server's population by index.
+func Populations(lmp string) (map[int]int, error) {
+	_, list, err := ServerList(lmp)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int]int{}
+	for _, d := range list {
+		out[int(d.Num(pat.FmpIndex))] = int(d.Num(pat.FmpPopulation))
+	}
+	return out, nil
+}
+
+// ServerList reads the server list through LMP as a new console: its
+// version and entries.
+func ServerList(lmp string) (uint32, []pat.Data, error) {
+	con := &Console{}
+	first, err := Dial(lmp)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer first.Close()
+	if _, err := first.LMPFirst(con); err != nil {
+		return 0, nil, err
+	}
+	second, err := Dial(lmp)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer second.Close()
+	if _, err := second.Greet(con, true); err != nil {
+		return 0, nil, err
+	}
+	var v pat.AnsFmpListVersion
+	if err := second.Call(&pat.ReqFmpListVersion{}, &v); err != nil {
+		return 0, nil, err
+	}
+	list, err := second.FmpList()
+	return v.Version, list, err
 }

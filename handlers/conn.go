@@ -5,25 +5,52 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"strconv"
+	"time"
 
+	"github.com/mh3net/mh3net/ids"
 	"github.com/mh3net/mh3net/pat"
 )
 
 // Packets every server answers: connection set-up, shut, time, tickets.
 
-// noSupportCode are placeholders MHTriServer saw the game send before a
-// console has an online support code.
-var noSupportCode = map[string]bool{"": true, "NoSupport": true, "NoOnlineSupport": true}
-
 // AnsConnection is the game's answer to ReqConnection: its ConnectionData
 // (support code, PAT ticket, media version). The server's verdict is
-// NtcLogin with a status byte that picks the game's next step.
+// NtcLogin with a status byte that picks the game's next step. The
+// support code and ticket become KV keys and stream names, so anything
+// that cannot be one is refused as a bad packet.
 func (s *Service) AnsConnection(c *Call, m *pat.AnsConnection) error {
 	cd := m.Data
-	ticket := string(cd.Bytes(pat.ConnPatTicket))
-	code := string(cd.Bytes(pat.ConnOnlineSupportCode))
 	hasTicket := cd.Has(pat.ConnPatTicket)
+	var ticket, code string
+	if raw := cd.Bytes(pat.ConnPatTicket); len(raw) > 0 {
+		t, err := ids.Ticket(raw)
+		if err != nil {
+			return badID(err)
+		}
+		ticket = t
+	}
+	if raw := cd.Bytes(pat.ConnOnlineSupportCode); !ids.NoSupportCode(raw) {
+		sc, err := ids.SupportCode(raw)
+		if err != nil {
+			return badID(err)
+		}
+		code = sc
+	}
 
+	if c.Server == "opn" || c.Server == "rfp" {
+		// Nothing of the session is used there (no ticket is made, no
+		// Capcom ID chosen): answer without storing one, so the
+		// connection costs no KV writes and nothing to clean up.
+		// During maintenance (admin API) OPN answers status 2, the
+		// maintenance path of #96 and MHTS: the game asks ReqMaintenance
+		// and shows its text instead of logging in.
+		status := uint8(5)
+		if c.Server == "opn" && s.view.Admin().Maintenance {
+			status = 2
+		}
+		c.log.Info("connection", "status", status, "ticket", ticket != "", "support_code", code != "", "media_version", string(cd.Bytes(pat.ConnMediaVersion)))
+		return c.Answer(&pat.NtcLogin{Status: status})
+	}
 	sess, err := c.Session()
 	if err != nil {
 		return err
@@ -35,15 +62,21 @@ func (s *Service) AnsConnection(c *Call, m *pat.AnsConnection) error {
 		}
 		sess = &c.sess.s
 		if !adopted {
-			sess.Ticket = ticket
+			// As MH3SP: a ticket whose session is gone (the first LMP
+			// connection closed without expecting this one) is kept by the
+			// new session; the support code carries the console over.
+			c.newTicket(sess, ticket)
 		}
 	}
-	if sess.SupportCode == "" && !noSupportCode[code] {
+	if sess.SupportCode == "" && code != "" {
 		sess.SupportCode = code
 	}
 	// MH3SP keeps the session for a later connection only when the game
 	// came without ticket and support code (a first contact).
 	sess.Reconnect = !(hasTicket || cd.Has(pat.ConnOnlineSupportCode))
+	if c.Server == "lmp" && !hasTicket {
+		sess.Began = s.cfg.Now().UnixMilli() // a login starts (metrics)
+	}
 	c.Changed()
 
 	var status uint8
@@ -58,6 +91,13 @@ func (s *Service) AnsConnection(c *Call, m *pat.AnsConnection) error {
 		if sess.CapcomID != "" {
 			if err := c.claimOnline(sess); err != nil {
 				return err
+			}
+			if sess.Began != 0 {
+				// A login completes (counted once the packet succeeds);
+				// a later server change is not one.
+				c.loginTook = s.cfg.Now().Sub(time.UnixMilli(sess.Began))
+				c.loggedIn = true
+				sess.Began = 0
 			}
 		}
 	default: // opn, rfp
@@ -106,12 +146,11 @@ func (s *Service) ReqTicket(c *Call, m *pat.ReqTicket) error {
 	if err != nil {
 		return err
 	}
-	sess.Ticket = c.random("ticket", 0, 11)
-	c.Changed()
+	c.newTicket(sess, c.random("ticket", 0, ids.TicketLen))
 	return c.Answer(&pat.AnsTicket{Ticket: []byte(sess.Ticket)})
 }
 
-const charset = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+const charset = ids.Alphabet
 
 // random makes an identifier of n characters from MH3SP's alphabet. It is
 // derived from the request id, so a retried request (after a handler died

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,8 +13,9 @@ import (
 
 	"github.com/mh3net/mh3net/bus"
 	"github.com/mh3net/mh3net/events"
-	"github.com/mh3net/mh3net/natsrv"
+	"github.com/mh3net/mh3net/internal/testnats"
 	"github.com/mh3net/mh3net/pat"
+	"github.com/mh3net/mh3net/store"
 	"github.com/mh3net/mh3net/store/jsstore"
 	"github.com/mh3net/mh3net/store/projection"
 )
@@ -24,30 +26,76 @@ type rig struct {
 	t  *testing.T
 	nc *nats.Conn
 	s  *Service
+	st store.Store
+	// sessions are what an edge keeps per connection (bus.HeaderSession).
+	smu      sync.Mutex
+	sessions map[string]string
+}
+
+// request sends msg as an edge would for connection conn: with the
+// connection's session, keeping the one the reply hands back.
+func (r *rig) request(conn string, msg *nats.Msg) (*nats.Msg, error) {
+	r.smu.Lock()
+	if v := r.sessions[conn]; v != "" {
+		msg.Header.Set(bus.HeaderSession, v)
+	}
+	r.smu.Unlock()
+	reply, err := r.nc.RequestMsg(msg, 10*time.Second)
+	if err == nil {
+		if v, ok := reply.Header[bus.HeaderSession]; ok && len(v) > 0 {
+			r.smu.Lock()
+			r.sessions[conn] = v[0]
+			r.smu.Unlock()
+		}
+	}
+	return reply, err
+}
+
+// session is the session the edge holds for conn.
+func (r *rig) session(conn string) Session {
+	r.t.Helper()
+	r.smu.Lock()
+	v := r.sessions[conn]
+	r.smu.Unlock()
+	var s Session
+	if err := decodeSession(v, &s); err != nil {
+		r.t.Fatal(err)
+	}
+	return s
+}
+
+// setSession makes the edge hold s for conn.
+func (r *rig) setSession(conn string, s Session) {
+	r.t.Helper()
+	v, err := encodeSession(s)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.smu.Lock()
+	r.sessions[conn] = v
+	r.smu.Unlock()
 }
 
 func newRig(t *testing.T) *rig {
-	ns, err := natsrv.Start(natsrv.Options{Port: -1, StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ns.Shutdown)
-	nc, err := nats.Connect(ns.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
+	return newRigWith(t, func(*Config) {})
+}
+
+// newRigWith is newRig with changes to the handlers' configuration.
+func newRigWith(t *testing.T, configure func(*Config)) *rig {
+	_, nc := testnats.Start(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	st, err := jsstore.Open(ctx, nc, jsstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Start(ctx, nc, st, Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), LMPPort: 8201, FMPPort: 8202})
+	cfg := Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), LMPPort: 8201, FMPPort: 8202}
+	configure(&cfg)
+	s, err := Start(ctx, nc, st, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &rig{t: t, nc: nc, s: s}
+	return &rig{t: t, nc: nc, s: s, st: st, sessions: map[string]string{}}
 }
 
 // send delivers one packet of connection conn with request id req.
@@ -61,7 +109,7 @@ func (r *rig) send(server, conn, req string, seq uint16, m pat.Message) []pat.Pa
 	msg.Data = frame
 	msg.Header.Set(bus.HeaderConn, conn)
 	msg.Header.Set(bus.HeaderReq, req)
-	reply, err := r.nc.RequestMsg(msg, 10*time.Second)
+	reply, err := r.request(conn, msg)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -70,6 +118,21 @@ func (r *rig) send(server, conn, req string, seq uint16, m pat.Message) []pat.Pa
 		r.t.Fatal(err)
 	}
 	return ps
+}
+
+// sendFrame delivers one raw frame, as an edge forwards it, and returns
+// the handler's reply (answer frames in Data, close/error in Header).
+func (r *rig) sendFrame(server, conn, req string, frame []byte) *nats.Msg {
+	r.t.Helper()
+	msg := nats.NewMsg(bus.RequestSubject(server))
+	msg.Data = frame
+	msg.Header.Set(bus.HeaderConn, conn)
+	msg.Header.Set(bus.HeaderReq, req)
+	reply, err := r.request(conn, msg)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return reply
 }
 
 func TestRetriedRequestGetsTheSameAnswer(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -15,35 +16,117 @@ import (
 // KV buckets handlers share. Names and lifetimes are part of the
 // architecture (docs/ARCHITECTURE.md).
 const (
-	bucketConns   = "mh3_conns"   // connection id → Session
 	bucketTickets = "mh3_tickets" // PAT ticket → Session (OPN→LMP→FMP hand-over)
 	bucketOnline  = "mh3_online"  // Capcom ID → Presence
 	bucketReplies = "mh3_replies" // request id → answer (retries)
+	bucketHunters = "mh3_hunters" // Capcom ID → HunterProfile (display binary, search, status)
+)
+
+// The reply cache is bounded: hostile clients can make state-changing
+// requests with large answers as fast as the edge lets them, and every
+// answer is kept for two minutes. Past repliesMaxBytes the oldest answers
+// go first (a retry comes within seconds of its request); an answer over
+// repliesMaxValue is not kept at all, and a retry of it recomputes it,
+// which request-id-derived identifiers make give the same result.
+const (
+	repliesMaxBytes = 64 << 20
+	repliesMaxValue = 128 << 10
 )
 
 type buckets struct {
-	conns, tickets, online, replies, edges jetstream.KeyValue
+	tickets, online, replies, edges, hunters, mediation jetstream.KeyValue
+	js                                                  jetstream.JetStream
+	lease                                               time.Duration
 }
 
-func openBuckets(ctx context.Context, js jetstream.JetStream) (*buckets, error) {
-	var b buckets
-	for _, c := range []struct {
+func (b *buckets) configs() []struct {
+	kv  *jetstream.KeyValue
+	cfg jetstream.KeyValueConfig
+} {
+	return []struct {
 		kv  *jetstream.KeyValue
 		cfg jetstream.KeyValueConfig
 	}{
-		{&b.conns, jetstream.KeyValueConfig{Bucket: bucketConns, Description: "live connections' sessions", TTL: 7 * 24 * time.Hour, Storage: jetstream.FileStorage}},
-		{&b.tickets, jetstream.KeyValueConfig{Bucket: bucketTickets, Description: "PAT tickets", TTL: 48 * time.Hour, Storage: jetstream.FileStorage}},
-		{&b.online, jetstream.KeyValueConfig{Bucket: bucketOnline, Description: "Capcom IDs online", Storage: jetstream.FileStorage}},
-		{&b.replies, jetstream.KeyValueConfig{Bucket: bucketReplies, Description: "answers of state-changing requests, for retries", TTL: 2 * time.Minute, Storage: jetstream.MemoryStorage}},
-		{&b.edges, bus.EdgesBucketConfig()},
-	} {
+		{&b.tickets, jetstream.KeyValueConfig{Bucket: bucketTickets, Description: "PAT tickets", TTL: 48 * time.Hour, Storage: jetstream.MemoryStorage}},
+		{&b.online, jetstream.KeyValueConfig{Bucket: bucketOnline, Description: "Capcom IDs online", Storage: jetstream.MemoryStorage}},
+		{&b.replies, repliesConfig()},
+		{&b.edges, bus.EdgesBucketConfig(b.lease)},
+		{&b.mediation, jetstream.KeyValueConfig{Bucket: "mh3_mediation", Description: "who holds a city's seats", TTL: 6 * time.Hour, Storage: jetstream.MemoryStorage, MaxValueSize: 4 << 10}},
+		{&b.hunters, jetstream.KeyValueConfig{Bucket: bucketHunters, Description: "what others see of online hunters", TTL: 24 * time.Hour, Storage: jetstream.MemoryStorage, MaxValueSize: 16 << 10}},
+	}
+}
+
+// startPatience is how long a starting handler process waits for
+// JetStream to make its buckets: a NATS cluster that has just started
+// elects its meta leader first, and replicated buckets need the
+// servers' agreement.
+var startPatience = 2 * time.Minute
+
+func openBuckets(ctx context.Context, js jetstream.JetStream, lease time.Duration, log *slog.Logger) (*buckets, error) {
+	deadline := time.Now().Add(startPatience)
+	for {
+		b, err := openBucketsOnce(ctx, js, lease)
+		if err == nil || ctx.Err() != nil || time.Now().After(deadline) {
+			return b, err
+		}
+		log.Warn("kv buckets not ready, trying again", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func openBucketsOnce(ctx context.Context, js jetstream.JetStream, lease time.Duration) (*buckets, error) {
+	b := buckets{js: js, lease: lease}
+	for _, c := range b.configs() {
 		kv, err := js.CreateOrUpdateKeyValue(ctx, c.cfg)
+		if err != nil && c.cfg.Storage == jetstream.MemoryStorage {
+			// These buckets hold only what lives while players are
+			// connected (sessions, tickets, presences, claims): an older
+			// build made some on disk, and a stream cannot change its
+			// storage, so start them afresh.
+			if derr := js.DeleteKeyValue(ctx, c.cfg.Bucket); derr == nil {
+				kv, err = js.CreateOrUpdateKeyValue(ctx, c.cfg)
+			}
+		}
+		if err == nil && c.cfg.Bucket == bucketReplies {
+			err = discardOld(ctx, js, c.cfg.Bucket)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: kv bucket %s: %w", errUnavailable, c.cfg.Bucket, err)
 		}
 		*c.kv = kv
 	}
 	return &b, nil
+}
+
+// keep re-creates buckets that vanished (memory buckets do not survive a
+// NATS restart) until ctx ends.
+func (b *buckets) keep(ctx context.Context, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for _, c := range b.configs() {
+			cctx, cancel := context.WithTimeout(ctx, every)
+			_, err := b.js.Stream(cctx, "KV_"+c.cfg.Bucket)
+			if errors.Is(err, jetstream.ErrStreamNotFound) {
+				if _, err = b.js.CreateOrUpdateKeyValue(cctx, c.cfg); err == nil && c.cfg.Bucket == bucketReplies {
+					err = discardOld(cctx, b.js, c.cfg.Bucket)
+				}
+				if err == nil {
+					log.Info("kv bucket re-created", "bucket", c.cfg.Bucket)
+				}
+			}
+			cancel()
+		}
+	}
 }
 
 // getJSON reads key into v; found is false when the key is absent.
@@ -72,24 +155,26 @@ func putJSON(ctx context.Context, kv jetstream.KeyValue, key string, v any) erro
 	return nil
 }
 
-// cachedReply returns the answer kept for a request id.
-func (b *buckets) cachedReply(ctx context.Context, req string) (data []byte, closeAfter, ok bool) {
-	e, err := b.replies.Get(ctx, kvKey(req))
-	if err != nil || len(e.Value()) == 0 {
-		return nil, false, false
+// casJSON writes v at key if the key is still at rev (0: absent).
+func casJSON(ctx context.Context, kv jetstream.KeyValue, key string, v any, rev uint64) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
 	}
-	v := e.Value()
-	return v[1:], v[0] == 1, true
+	if rev == 0 {
+		_, err = kv.Create(ctx, key, b)
+	} else {
+		_, err = kv.Update(ctx, key, b, rev)
+	}
+	if err != nil && !isConflict(err) {
+		return fmt.Errorf("%w: kv %s put %s: %w", errUnavailable, kv.Bucket(), key, err)
+	}
+	return err
 }
 
-// keepReply stores the answer of a state-changing request.
-func (b *buckets) keepReply(ctx context.Context, req string, data []byte, closeAfter bool) {
-	v := make([]byte, 1, 1+len(data))
-	if closeAfter {
-		v[0] = 1
-	}
-	v = append(v, data...)
-	b.replies.Put(ctx, kvKey(req), v)
+// isConflict reports a compare-and-set that lost.
+func isConflict(err error) bool {
+	return errors.Is(err, jetstream.ErrKeyExists) || isWrongLastSequence(err)
 }
 
 // kvKey makes an arbitrary id usable as a KV key.
@@ -103,4 +188,21 @@ func kvKey(s string) string {
 		}
 	}
 	return string(out)
+}
+
+// discardOld makes a full bucket drop its oldest entries instead of
+// refusing new ones (KV buckets are made with discard-new, and their
+// configuration has no field for it).
+func discardOld(ctx context.Context, js jetstream.JetStream, bucket string) error {
+	st, err := js.Stream(ctx, "KV_"+bucket)
+	if err != nil {
+		return err
+	}
+	cfg := st.CachedInfo().Config
+	if cfg.Discard == jetstream.DiscardOld {
+		return nil
+	}
+	cfg.Discard = jetstream.DiscardOld
+	_, err = js.UpdateStream(ctx, cfg)
+	return err
 }

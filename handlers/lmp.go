@@ -63,14 +63,16 @@ func (c *Call) createConsole(code string, attempt int) error {
 
 var errNoConsole = errors.New("no such console")
 
-// console reads a console from the profiles projection, after catching
-// up with the log so that a write made through any handler is seen.
+// console is a console's current state: the profiles view's copy and the
+// events of its stream the view has not applied yet. A decision so reads
+// the one aggregate it changes, without waiting on a global read barrier.
 func (s *Service) console(c *Call, code string) (projection.Console, error) {
-	if err := s.profiles.Sync(c.ctx); err != nil {
-		return projection.Console{}, fmt.Errorf("%w: profiles projection: %w", errUnavailable, err)
+	con, _ := s.profiles.Get(code)
+	con.SupportCode = code
+	if err := c.fold(events.ConsoleStream(code), con.Version, con.Apply); err != nil {
+		return con, err
 	}
-	con, ok := s.profiles.Get(code)
-	if !ok {
+	if con.Version == 0 {
 		return con, errNoConsole
 	}
 	return con, nil
@@ -115,6 +117,11 @@ func (s *Service) ReqUserListData(c *Call, m *pat.ReqUserListData) error {
 	con, err := s.console(c, code)
 	if err != nil {
 		return err
+	}
+	// Like MH3SP, one entry per asked index, blank where no profile is
+	// (bounded here: the game asks for its six slots).
+	if uint64(m.First)+uint64(min(m.Count, 64)) > 1<<32 {
+		return fmt.Errorf("%w: user list from index %d", errBadPacket, m.First)
 	}
 	ans := &pat.AnsUserListData{First: m.First, Count: m.Count}
 	for i := uint32(0); i < m.Count && i < 64; i++ {

@@ -30,12 +30,16 @@ func (s *Service) ReqSubTerms(c *Call, m *pat.ReqSubTerms) error {
 	return c.Answer(&pat.AnsSubTerms{Selector: m.Selector, Offset: m.Offset, Size: m.Size, SubTerms: chunk})
 }
 
+// ReqMaintenance: the game asks it when NtcLogin on OPN says maintenance
+// (status 2, see AnsConnection) and shows the text.
 func (s *Service) ReqMaintenance(c *Call, m *pat.ReqMaintenance) error {
-	return c.Answer(&pat.AnsMaintenance{Text: []byte(s.cfg.Texts.Maintenance)})
+	return c.Answer(&pat.AnsMaintenance{Text: []byte(s.adminMaintenanceText(s.view.Admin()))})
 }
 
+// ReqAnnounce: the configured announcement, or the one an operator set
+// (admin API).
 func (s *Service) ReqAnnounce(c *Call, m *pat.ReqAnnounce) error {
-	return c.Answer(&pat.AnsAnnounce{Text: []byte(s.cfg.Texts.Announce)})
+	return c.Answer(&pat.AnsAnnounce{Text: []byte(s.adminAnnouncement(s.view.Admin()))})
 }
 
 func (s *Service) ReqNoCharge(c *Call, m *pat.ReqNoCharge) error {
@@ -67,7 +71,13 @@ func (s *Service) ReqCommonKey(c *Call, m *pat.ReqCommonKey) error {
 	return c.Answer(&pat.AnsAuthenticationToken{})
 }
 
+// ReqLmpConnect gives the LMP address; during maintenance a client that
+// goes on past the maintenance text anyway is shut out with it.
 func (s *Service) ReqLmpConnect(c *Call, m *pat.ReqLmpConnect) error {
+	if a := s.view.Admin(); a.Maintenance {
+		c.CloseAfter()
+		return c.Notify(&pat.NtcShut{Message: []byte(s.adminMaintenanceText(a))})
+	}
 	host, port, err := s.redirect(c, "lmp")
 	if err != nil {
 		return err

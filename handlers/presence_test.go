@@ -18,8 +18,8 @@ import (
 // The population view keeps following the online bucket across a NATS
 // restart (a KV watcher alone does not).
 func TestPresenceSurvivesNATSRestart(t *testing.T) {
-	defer func(d time.Duration) { presenceResync = d }(presenceResync)
-	presenceResync = time.Second
+	defer func(d time.Duration) { viewResync = d }(viewResync)
+	viewResync = time.Second
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +43,7 @@ func TestPresenceSurvivesNATSRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := watchPresence(ctx, kv, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	p, err := watchKV[Presence](ctx, kv, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,9 +65,19 @@ func TestPresenceSurvivesNATSRestart(t *testing.T) {
 		}
 	}
 	waitFor := func(server, want int) {
-		for p.population(time.Now())[server] != want {
+		count := func() int {
+			n := 0
+			entries, _ := p.snapshot()
+			for _, e := range entries {
+				if e.FmpServer == server {
+					n++
+				}
+			}
+			return n
+		}
+		for count() != want {
 			if ctx.Err() != nil {
-				t.Fatalf("server %d population %d, want %d", server, p.population(time.Now())[server], want)
+				t.Fatalf("server %d population %d, want %d", server, count(), want)
 			}
 			time.Sleep(20 * time.Millisecond)
 		}

@@ -2,22 +2,29 @@ package handlers
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/mh3net/mh3net/bus"
+	"github.com/mh3net/mh3net/events"
+	"github.com/mh3net/mh3net/world"
 )
 
 // Session is what the server remembers about a player between packets and
-// across the OPN → LMP → FMP hand-over. It is stored per connection and,
-// once a PAT ticket exists, under the ticket too.
+// across the OPN → LMP → FMP hand-over. The edge holding the connection
+// keeps it (bus.HeaderSession): it comes with every request and goes back
+// with every answer that changed it, so reading it costs nothing and no
+// two handlers can write it at once (the edge sends a connection's
+// packets one at a time). Once a PAT ticket exists, the session is also
+// written into the ticket's record at the hand-over points (a new ticket,
+// a server chosen, the connection closing), from where the next
+// connection takes it over.
 type Session struct {
 	SupportCode string `json:"support_code,omitempty"`
 	Ticket      string `json:"ticket,omitempty"`
@@ -30,58 +37,245 @@ type Session struct {
 	// Reconnect is MH3SP's request_reconnection: the client is expected
 	// back on another connection, so closing this one keeps the ticket.
 	Reconnect bool `json:"reconnect,omitempty"`
+	// TicketRev is the revision of the ticket record this connection
+	// last wrote (compare-and-set on the next write).
+	TicketRev uint64 `json:"ticket_rev,omitempty"`
+	// Query is the last list or search head of the connection; the Data
+	// request after it recomputes from it (any handler may serve it).
+	Query *Query `json:"query,omitempty"`
+	// Began is when the game's first LMP connection began this session
+	// (Unix ms; 0 once the login completed on FMP): the login duration
+	// of the metrics.
+	Began int64 `json:"began,omitempty"`
+}
+
+// Query is a list or search the game asked the head of.
+type Query struct {
+	Kind     string            `json:"kind"`
+	Path     world.Path        `json:"path,omitempty"`
+	First    uint32            `json:"first,omitempty"`
+	Count    uint32            `json:"count,omitempty"`
+	CapcomID string            `json:"capcom_id,omitempty"`
+	Name     []byte            `json:"name,omitempty"`
+	Search   []events.OptField `json:"search,omitempty"`
+}
+
+// Query kinds.
+const (
+	queryLayerUsers  = "layer-users"
+	queryLayerSearch = "layer-search"
+	queryCitySearch  = "city-search"
+	queryUserSearch  = "user-search"
+)
+
+// ticketRecord is a PAT ticket's entry: the session it carries and the
+// connection holding it. A hand-over is single-use: the connection that
+// adopts the ticket becomes its holder, and a connection still holding
+// it is closed.
+type ticketRecord struct {
+	Holder string `json:"holder"`
+	// Transit is set when the holder closed expecting the game back on
+	// another connection (a server change).
+	Transit bool      `json:"transit,omitempty"`
+	Since   time.Time `json:"since"`
+	Session Session   `json:"session"`
 }
 
 type sessionRef struct {
 	s     Session
 	dirty bool
+	// handOver marks a change the next connection must find in the
+	// ticket's record (a new ticket, an adoption, a server chosen).
+	handOver bool
+	// replaced is a ticket this connection held before a new ReqTicket:
+	// deleted once the new session is saved.
+	replaced string
+	// adoptedFrom is the holder of the ticket this run adopted.
+	adoptedFrom string
 }
 
-// Session returns the connection's session, loading it once per packet.
+// errSessionMoved means the connection's session or ticket changed while
+// the packet was handled; the handler runs again on the fresh state.
+var errSessionMoved = errors.New("session changed meanwhile")
+
+// errTakenOver means another connection took the session's ticket over.
+var errTakenOver = errors.New("the session was taken over by another connection")
+
+// Session returns the connection's session, decoded once per run from
+// what the edge sent.
 func (c *Call) Session() (*Session, error) {
 	if c.sess != nil {
 		return &c.sess.s, nil
 	}
-	c.sess = &sessionRef{}
-	if _, _, err := getJSON(c.ctx, c.s.kv.conns, kvKey(c.Conn), &c.sess.s); err != nil {
-		c.sess = nil
+	ref := &sessionRef{}
+	if err := decodeSession(c.sessionIn, &ref.s); err != nil {
 		return nil, err
 	}
+	c.sess = ref
 	return &c.sess.s, nil
+}
+
+// encodeSession is a session as the edge keeps it.
+func encodeSession(s Session) (string, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return "", err
+	}
+	return base64.RawStdEncoding.EncodeToString(b), nil
+}
+
+// decodeSession reads what the edge sent ("" is a new connection).
+func decodeSession(v string, s *Session) error {
+	if v == "" {
+		return nil
+	}
+	b, err := base64.RawStdEncoding.DecodeString(v)
+	if err == nil {
+		err = json.Unmarshal(b, s)
+	}
+	if err != nil {
+		return fmt.Errorf("the edge sent a bad session: %w", err)
+	}
+	return nil
 }
 
 // Changed marks the session to be saved when the packet is done.
 func (c *Call) Changed() { c.sess.dirty = true }
 
-// adopt replaces the connection's session with the one a ticket carries.
+// adopt replaces the connection's session with the one a ticket carries
+// and makes this connection the ticket's holder. A connection still
+// holding the ticket (a replayed or doubled hand-over) is sent NtcShut
+// and closed, as a second login with one Capcom ID is.
 func (c *Call) adopt(ticket string) (bool, error) {
-	var s Session
-	_, found, err := getJSON(c.ctx, c.s.kv.tickets, kvKey(ticket), &s)
+	var rec ticketRecord
+	rev, found, err := getJSON(c.ctx, c.s.kv.tickets, kvKey(ticket), &rec)
 	if err != nil || !found {
 		return false, err
 	}
-	c.sess = &sessionRef{s: s, dirty: true}
+	if _, err := c.Session(); err != nil {
+		return false, err
+	}
+	if rec.Holder != "" && rec.Holder != c.Conn && !rec.Transit {
+		c.log.Info("PAT ticket presented again while its holder is connected, closing the holder", "old_conn", rec.Holder)
+		if err := c.Kick(rec.Holder, textLoggedInElsewhere); err != nil {
+			return false, err
+		}
+	}
+	s := rec.Session
+	s.TicketRev = rev
+	c.sess.s, c.sess.dirty, c.sess.handOver, c.sess.adoptedFrom = s, true, true, rec.Holder
 	return true, nil
 }
 
+// newTicket gives the session a fresh ticket; the one it replaces is
+// deleted when the session is saved.
+func (c *Call) newTicket(sess *Session, ticket string) {
+	if sess.Ticket != "" && sess.Ticket != ticket && c.sess.replaced == "" {
+		c.sess.replaced = sess.Ticket
+	}
+	sess.Ticket, sess.TicketRev = ticket, 0
+	c.Changed()
+	c.sess.handOver = true
+}
+
+// handOver marks the session to be written into its ticket's record: the
+// game is expected back on another connection with the ticket.
+func (c *Call) handOver() {
+	c.Changed()
+	c.sess.handOver = true
+}
+
+// commitSession saves a changed session: into the ticket's record (by
+// compare-and-set) at a hand-over point, and back to the edge with the
+// answer.
 func (c *Call) commitSession() error {
-	if c.sess == nil || !c.sess.dirty {
+	ref := c.sess
+	if ref == nil || !ref.dirty {
 		return nil
 	}
-	if err := putJSON(c.ctx, c.s.kv.conns, kvKey(c.Conn), c.sess.s); err != nil {
-		return err
-	}
-	if t := c.sess.s.Ticket; t != "" {
-		if err := putJSON(c.ctx, c.s.kv.tickets, kvKey(t), c.sess.s); err != nil {
+	s := ref.s
+	if s.Ticket != "" && ref.handOver {
+		rev, err := c.writeTicket(s)
+		if err != nil {
 			return err
 		}
+		s.TicketRev = rev
+	}
+	v, err := encodeSession(s)
+	if err != nil {
+		return err
+	}
+	c.sessionOut = &v
+	if ref.replaced != "" {
+		c.dropTicket(ref.replaced)
 	}
 	return nil
+}
+
+// writeTicket writes the ticket record held by this connection and
+// returns its new revision.
+func (c *Call) writeTicket(s Session) (uint64, error) {
+	key := kvKey(s.Ticket)
+	rec := ticketRecord{Holder: c.Conn, Since: c.s.cfg.Now(), Session: s}
+	rec.Session.TicketRev = 0
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return 0, err
+	}
+	var rev uint64
+	if s.TicketRev == 0 {
+		rev, err = c.s.kv.tickets.Create(c.ctx, key, b)
+	} else {
+		rev, err = c.s.kv.tickets.Update(c.ctx, key, b, s.TicketRev)
+	}
+	if err == nil {
+		return rev, nil
+	}
+	if !errors.Is(err, jetstream.ErrKeyExists) && !isWrongLastSequence(err) {
+		return 0, fmt.Errorf("%w: kv %s put %s: %w", errUnavailable, c.s.kv.tickets.Bucket(), key, err)
+	}
+	// The record moved: our own earlier write (a run that did not finish)
+	// may be overwritten; another holder's may not.
+	var cur ticketRecord
+	curRev, found, gerr := getJSON(c.ctx, c.s.kv.tickets, key, &cur)
+	if gerr != nil {
+		return 0, gerr
+	}
+	if found && cur.Holder != c.Conn {
+		if c.sess != nil && c.sess.adoptedFrom == cur.Holder {
+			// The holder we took over from wrote last (its close was
+			// recorded): adopt again from the fresh record.
+			return 0, fmt.Errorf("%w: ticket of connection %s", errSessionMoved, c.Conn)
+		}
+		return 0, fmt.Errorf("%w: ticket of connection %s now held by %s", errTakenOver, c.Conn, cur.Holder)
+	}
+	if !found {
+		rev, err = c.s.kv.tickets.Create(c.ctx, key, b)
+	} else {
+		rev, err = c.s.kv.tickets.Update(c.ctx, key, b, curRev)
+	}
+	if errors.Is(err, jetstream.ErrKeyExists) || isWrongLastSequence(err) {
+		return 0, fmt.Errorf("%w: ticket of connection %s", errSessionMoved, c.Conn)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%w: kv %s put %s: %w", errUnavailable, c.s.kv.tickets.Bucket(), key, err)
+	}
+	return rev, nil
+}
+
+// dropTicket deletes a ticket record this connection holds.
+func (c *Call) dropTicket(ticket string) {
+	var rec ticketRecord
+	rev, found, err := getJSON(c.ctx, c.s.kv.tickets, kvKey(ticket), &rec)
+	if err == nil && found && rec.Holder == c.Conn {
+		c.s.kv.tickets.Delete(c.ctx, kvKey(ticket), jetstream.LastRevision(rev))
+	}
 }
 
 // Presence is who is online with a Capcom ID, and where.
 type Presence struct {
 	Conn      string `json:"conn"`
+	Edge      string `json:"edge"`
 	Ticket    string `json:"ticket,omitempty"`
 	Name      []byte `json:"name,omitempty"`
 	FmpServer int    `json:"fmp_server,omitempty"`
@@ -94,10 +288,10 @@ type Presence struct {
 // transitGrace is how long a player moving between servers still counts.
 const transitGrace = 60 * time.Second
 
-// claimOnline binds a Capcom ID to this connection. If another login holds
-// it (a different ticket), that connection is sent NtcShut and closed, on
-// whatever edge it lives. The same ticket arriving on a new connection is
-// a hand-over and takes the binding silently.
+// claimOnline binds a Capcom ID to this connection. If another connection
+// holds it, that connection is sent NtcShut and closed, on whatever edge
+// it lives — unless it already closed expecting this hand-over (transit
+// with the same ticket).
 func (c *Call) claimOnline(s *Session) error {
 	key := kvKey(s.CapcomID)
 	for attempt := 0; attempt < 8; attempt++ {
@@ -106,12 +300,13 @@ func (c *Call) claimOnline(s *Session) error {
 		if err != nil {
 			return err
 		}
-		p := Presence{Conn: c.Conn, Ticket: s.Ticket, Name: s.HunterName, FmpServer: s.FmpServer, Since: c.s.cfg.Now()}
+		p := Presence{Conn: c.Conn, Edge: c.Edge, Ticket: s.Ticket, Name: s.HunterName, FmpServer: s.FmpServer, Since: c.s.cfg.Now()}
 		b, _ := json.Marshal(p)
 		if !found {
 			_, err = c.s.kv.online.Create(c.ctx, key, b)
 		} else {
-			if cur.Conn != c.Conn && !(cur.Ticket != "" && cur.Ticket == s.Ticket) {
+			handOver := cur.Transit && cur.Ticket != "" && cur.Ticket == s.Ticket
+			if cur.Conn != c.Conn && !handOver {
 				c.log.Info("Capcom ID logged in again, closing the older connection", "capcom_id", s.CapcomID, "old_conn", cur.Conn)
 				if err := c.Kick(cur.Conn, textLoggedInElsewhere); err != nil {
 					return err
@@ -136,21 +331,23 @@ func isWrongLastSequence(err error) bool {
 
 const textLoggedInElsewhere = "<LF=8><BODY><CENTER>This Capcom ID logged in<BR><BODY><CENTER>from another place.<END>"
 
-// connClosed cleans up after a connection an edge announced closed.
+// connClosed cleans up after a connection an edge announced closed; the
+// announcement carries the connection's last session.
 func (s *Service) connClosed(ctx context.Context, m *nats.Msg) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	conn := m.Header.Get(bus.HeaderConn)
-	if conn == "" {
-		return
-	}
 	var sess Session
-	_, found, err := getJSON(ctx, s.kv.conns, kvKey(conn), &sess)
-	if err != nil || !found {
+	if conn == "" || decodeSession(m.Header.Get(bus.HeaderSession), &sess) != nil {
 		return
 	}
 	log := s.log.With("conn", conn, "capcom_id", sess.CapcomID)
 	if sess.CapcomID != "" {
+		// Out of the world as MH3SP's departure does; a server change
+		// keeps the new server until the game arrives there.
+		if err := s.depart(ctx, sess.CapcomID, conn, "disconnected", sess.Reconnect); err != nil {
+			log.Warn("departure of a closed connection", "err", err)
+		}
 		key := kvKey(sess.CapcomID)
 		var cur Presence
 		rev, found, err := getJSON(ctx, s.kv.online, key, &cur)
@@ -167,117 +364,24 @@ func (s *Service) connClosed(ctx context.Context, m *nats.Msg) {
 			}
 		}
 	}
-	if sess.Ticket != "" && !sess.Reconnect {
-		s.kv.tickets.Delete(ctx, kvKey(sess.Ticket))
-	}
-	s.kv.conns.Delete(ctx, kvKey(conn))
-	log.Debug("connection cleaned up", "reason", m.Header.Get(bus.HeaderReason))
-}
-
-// presence is this instance's live view of the online bucket, used for
-// population counts (display only, so eventual consistency is fine). A KV
-// watcher does not survive a NATS restart, so the view is rebuilt from a
-// fresh watcher every presenceResync, and at once when a watcher ends.
-type presence struct {
-	mu      sync.Mutex
-	entries map[string]Presence
-	cancel  context.CancelFunc
-	done    chan struct{}
-}
-
-// presenceResync is how often the view is rebuilt (a variable for tests).
-var presenceResync = 15 * time.Second
-
-func watchPresence(ctx context.Context, kv jetstream.KeyValue, log *slog.Logger) (*presence, error) {
-	// The first watch is made here, so a bucket that cannot be watched
-	// fails the start.
-	w, err := kv.WatchAll(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("%w: watch %s: %w", errUnavailable, kv.Bucket(), err)
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	p := &presence{entries: map[string]Presence{}, cancel: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(p.done)
-		for ctx.Err() == nil {
-			if w == nil {
-				if w, err = kv.WatchAll(ctx); err != nil {
-					log.Warn("presence watch failed, retrying", "err", err)
-					select {
-					case <-ctx.Done():
-					case <-time.After(time.Second):
-					}
-					continue
-				}
-			}
-			p.follow(ctx, w, log)
-			w.Stop()
-			w = nil
-		}
-	}()
-	return p, nil
-}
-
-// follow applies one watcher's updates until it ends or the resync time
-// comes; the view is swapped in once the watcher's initial values are in.
-func (p *presence) follow(ctx context.Context, w jetstream.KeyWatcher, log *slog.Logger) {
-	fresh := map[string]Presence{}
-	live := false
-	resync := time.NewTimer(presenceResync)
-	defer resync.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-resync.C:
-			return
-		case e, ok := <-w.Updates():
-			if !ok {
-				return
-			}
-			if e == nil { // end of the initial values
-				p.mu.Lock()
-				p.entries, live = fresh, true
-				p.mu.Unlock()
-				continue
-			}
-			p.mu.Lock()
-			if e.Operation() != jetstream.KeyValuePut {
-				delete(fresh, e.Key())
+	if sess.Ticket != "" {
+		var rec ticketRecord
+		rev, found, err := getJSON(ctx, s.kv.tickets, kvKey(sess.Ticket), &rec)
+		if err == nil && found && rec.Holder == conn {
+			if sess.Reconnect {
+				// The game comes back with the ticket: the next
+				// connection takes the session as this one left it.
+				rec.Transit, rec.Since, rec.Session = true, s.cfg.Now(), sess
+				rec.Session.TicketRev = 0
+				b, _ := json.Marshal(rec)
+				_, err = s.kv.tickets.Update(ctx, kvKey(sess.Ticket), b, rev)
 			} else {
-				var v Presence
-				if err := json.Unmarshal(e.Value(), &v); err != nil {
-					log.Warn("bad presence entry", "key", e.Key(), "err", err)
-				} else {
-					fresh[e.Key()] = v
-				}
+				err = s.kv.tickets.Delete(ctx, kvKey(sess.Ticket), jetstream.LastRevision(rev))
 			}
-			if live {
-				p.entries = fresh
+			if err != nil {
+				log.Debug("ticket changed meanwhile", "err", err)
 			}
-			p.mu.Unlock()
 		}
 	}
-}
-
-func (p *presence) stop() {
-	if p == nil {
-		return
-	}
-	p.cancel()
-	<-p.done
-}
-
-// population counts players on each FMP server (1-based index).
-func (p *presence) population(now time.Time) map[int]int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	out := map[int]int{}
-	for _, e := range p.entries {
-		if e.FmpServer == 0 || e.Transit && now.Sub(e.Since) > transitGrace {
-			continue
-		}
-		out[e.FmpServer]++
-	}
-	return out
+	log.Debug("connection cleaned up", "reason", m.Header.Get(bus.HeaderReason))
 }

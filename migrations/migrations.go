@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 )
 
 //go:embed *.sql
@@ -24,8 +25,17 @@ func Up(ctx context.Context, pool *pgxpool.Pool) error {
 	return up(ctx, db)
 }
 
+// up holds a Postgres advisory lock while it migrates: handler processes
+// that start together against a fresh database would otherwise create
+// the same tables at once and all but one fail.
 func up(ctx context.Context, db *sql.DB) error {
-	p, err := goose.NewProvider(goose.DialectPostgres, db, files)
+	locker, err := lock.NewPostgresSessionLocker(
+		lock.WithLockTimeout(1, 120), // wait up to 2 minutes for another process's migration
+	)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, files, goose.WithSessionLocker(locker))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}

@@ -52,11 +52,13 @@ func (AnsShut) PacketID() ID        { return IDAnsShut }
 func (m AnsShut) Encode(w *Writer)  { w.U8(m.Type) }
 func (m *AnsShut) Decode(r *Reader) { m.Type = r.U8() }
 
-// NtcShut closes the connection with an optional message (< 0x200 bytes).
+// NtcShut closes the connection with an optional message: u8 has_message
+// (set from the text before it is cut), lp2 text of at most 0x200 bytes.
 type NtcShut struct{ Message []byte }
 
-// MaxShutMessage is the longest NtcShut text the game takes.
-const MaxShutMessage = 0x1FF
+// MaxShutMessage is the longest NtcShut text sent; longer ones are cut, as
+// MH3SP cuts them.
+const MaxShutMessage = 0x200
 
 func (NtcShut) PacketID() ID { return IDNtcShut }
 func (m NtcShut) Encode(w *Writer) {

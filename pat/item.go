@@ -15,6 +15,11 @@ const (
 	TypeString   ItemType = 5 // u16 length + bytes
 	TypeBinary   ItemType = 6 // u16 length + bytes
 	TypeObject   ItemType = 7 // declared by the game, never seen on the wire
+
+	// TypeFiller tags the sacrificial field that must follow LayerData's
+	// field 0x17 (see Writer.LayerData): id 0xFF, tag 0xFF, one value byte.
+	// It is not a type the game knows.
+	TypeFiller ItemType = 0xFF
 )
 
 func (t ItemType) String() string {
@@ -35,6 +40,8 @@ func (t ItemType) String() string {
 		return "Binary"
 	case TypeObject:
 		return "Object"
+	case TypeFiller:
+		return "Filler"
 	}
 	return fmt.Sprintf("ItemType(%d)", uint8(t))
 }
@@ -139,7 +146,7 @@ func (w *Writer) Data(d Data) *Writer {
 	for _, it := range d {
 		w.U8(it.ID).U8(uint8(it.Type))
 		switch it.Type {
-		case TypeCustom, TypeByte:
+		case TypeCustom, TypeByte, TypeFiller:
 			w.U8(uint8(it.Num))
 		case TypeWord:
 			w.U16(uint16(it.Num))
@@ -171,7 +178,7 @@ func (r *Reader) Data() Data {
 	for i := 0; i < n && r.err == nil; i++ {
 		it := Item{ID: r.U8(), Type: ItemType(r.U8())}
 		switch it.Type {
-		case TypeCustom, TypeByte:
+		case TypeCustom, TypeByte, TypeFiller:
 			it.Num = uint64(r.U8())
 		case TypeWord:
 			it.Num = uint64(r.U16())
@@ -242,6 +249,68 @@ func (r *Reader) Opt() Opt {
 	}
 	if r.err != nil {
 		return nil
+	}
+	return o
+}
+
+// MaxOptFields is the most optional-field entries the game keeps from one
+// list; it skips the rest (MHTriServer's reading of the client).
+const MaxOptFields = 0x20
+
+// DOptField is one search criterion of a detailed optional-field list.
+// Kind is a byte of unknown meaning, usually 5.
+type DOptField struct {
+	ID    uint8
+	Has   bool
+	Kind  uint8
+	Value uint32
+}
+
+// DOpt is a detailed optional-field list, the criteria of the search
+// requests: u32 circle (0 except, reportedly, for circle searches), u32 n,
+// then n × (u8 id, u8 has, u8 kind, [u32 value]) in MH3SP's reading.
+// (MHTriServer reads the two middle bytes the other way round: kind, has.)
+type DOpt struct {
+	Circle uint32
+	Fields []DOptField
+}
+
+// DOpt encodes a detailed optional-field list.
+func (w *Writer) DOpt(o DOpt) *Writer {
+	w.U32(o.Circle).U32(uint32(len(o.Fields)))
+	for _, f := range o.Fields {
+		w.U8(f.ID)
+		if f.Has {
+			w.U8(1).U8(f.Kind).U32(f.Value)
+		} else {
+			w.U8(0).U8(f.Kind)
+		}
+	}
+	return w
+}
+
+// DOpt decodes a detailed optional-field list.
+func (r *Reader) DOpt() DOpt {
+	o := DOpt{Circle: r.U32()}
+	n := r.U32()
+	if r.err != nil {
+		return DOpt{}
+	}
+	// Each entry takes at least 3 bytes.
+	if uint64(n)*3 > uint64(r.Len()) {
+		r.Fail(fmt.Errorf("%w: detailed optional-field list announces %d entries, %d bytes left", ErrShort, n, r.Len()))
+		return DOpt{}
+	}
+	o.Fields = make([]DOptField, 0, n)
+	for i := uint32(0); i < n && r.err == nil; i++ {
+		f := DOptField{ID: r.U8(), Has: r.U8() != 0, Kind: r.U8()}
+		if f.Has {
+			f.Value = r.U32()
+		}
+		o.Fields = append(o.Fields, f)
+	}
+	if r.err != nil {
+		return DOpt{}
 	}
 	return o
 }

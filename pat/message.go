@@ -18,6 +18,9 @@ func (id ID) Base() ID { return id &^ 0xFF }
 // IsRequest reports whether the id is a request (type byte 01).
 func (id ID) IsRequest() bool { return byte(id>>8) == 0x01 }
 
+// IsNotification reports whether the id is a notification (type byte 10).
+func (id ID) IsNotification() bool { return byte(id>>8) == 0x10 }
+
 // Answer is the answer id of a request id.
 func (id ID) Answer() ID { return id&^0xFFFF | 0x0200 }
 

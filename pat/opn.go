@@ -49,17 +49,18 @@ func (ReqSubTermsInfo) PacketID() ID        { return IDReqSubTermsInfo }
 func (m ReqSubTermsInfo) Encode(w *Writer)  { w.U8(m.Selector) }
 func (m *ReqSubTermsInfo) Decode(r *Reader) { m.Selector = r.U8() }
 
-// AnsSubTermsInfo: u32 1, the selector, the sub-terms size.
+// AnsSubTermsInfo: u32 1 (always; the encoder writes it, the decoder
+// skips it), the selector, the sub-terms size.
 type AnsSubTermsInfo struct {
-	Unknown  uint32 // 1
 	Selector uint8
 	Size     uint32
 }
 
 func (AnsSubTermsInfo) PacketID() ID       { return IDAnsSubTermsInfo }
-func (m AnsSubTermsInfo) Encode(w *Writer) { w.U32(m.Unknown).U8(m.Selector).U32(m.Size) }
+func (m AnsSubTermsInfo) Encode(w *Writer) { w.U32(1).U8(m.Selector).U32(m.Size) }
 func (m *AnsSubTermsInfo) Decode(r *Reader) {
-	m.Unknown, m.Selector, m.Size = r.U32(), r.U8(), r.U32()
+	r.U32()
+	m.Selector, m.Size = r.U8(), r.U32()
 }
 
 type ReqSubTerms struct {
@@ -151,11 +152,12 @@ type ReqVulgarityInfoHighJAP struct{ opaque }
 
 func (ReqVulgarityInfoHighJAP) PacketID() ID { return IDReqVulgarityInfoHighJAP }
 
-// vulgarityInfo is u32 1 and the list size.
-type vulgarityInfo struct{ Unknown, Size uint32 }
+// vulgarityInfo is u32 1 (always: written by the encoder, skipped by the
+// decoder) and the list size.
+type vulgarityInfo struct{ Size uint32 }
 
-func (m vulgarityInfo) Encode(w *Writer)  { w.U32(m.Unknown).U32(m.Size) }
-func (m *vulgarityInfo) Decode(r *Reader) { m.Unknown, m.Size = r.U32(), r.U32() }
+func (m vulgarityInfo) Encode(w *Writer)  { w.U32(1).U32(m.Size) }
+func (m *vulgarityInfo) Decode(r *Reader) { r.U32(); m.Size = r.U32() }
 
 type AnsVulgarityInfoHighJAP vulgarityInfo
 
@@ -181,12 +183,15 @@ func (ReqVulgarityInfoLow) PacketID() ID        { return IDReqVulgarityInfoLow }
 func (m ReqVulgarityInfoLow) Encode(w *Writer)  { w.U32(m.Info) }
 func (m *ReqVulgarityInfoLow) Decode(r *Reader) { m.Info = r.U32() }
 
-type AnsVulgarityInfoLow struct{ Unknown, Info, Size uint32 }
+// AnsVulgarityInfoLow: u32 1 (always, as vulgarityInfo), the info value
+// the game asked about, the list size.
+type AnsVulgarityInfoLow struct{ Info, Size uint32 }
 
 func (AnsVulgarityInfoLow) PacketID() ID       { return IDAnsVulgarityInfoLow }
-func (m AnsVulgarityInfoLow) Encode(w *Writer) { w.U32(m.Unknown).U32(m.Info).U32(m.Size) }
+func (m AnsVulgarityInfoLow) Encode(w *Writer) { w.U32(1).U32(m.Info).U32(m.Size) }
 func (m *AnsVulgarityInfoLow) Decode(r *Reader) {
-	m.Unknown, m.Info, m.Size = r.U32(), r.U32(), r.U32()
+	r.U32()
+	m.Info, m.Size = r.U32(), r.U32()
 }
 
 type ReqVulgarityLow struct{ Unknown, Info, Offset, Size uint32 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,7 +78,7 @@ func TestBadInput(t *testing.T) {
 	quick := start(t, Config{LineCheckInterval: 300 * time.Millisecond})
 	bystander := greeted(t, s)
 
-	t.Run("frame over the limit", func(t *testing.T) {
+	t.Run("largest frame whose body never arrives", func(t *testing.T) {
 		c := greeted(t, s)
 		c.WriteRaw(pat.AppendHeader(nil, pat.Header{Size: 0xFFFF, Seq: 1, ID: pat.IDReqFmpListVersion}))
 		if !closedWithShut(t, c) {
@@ -117,12 +118,18 @@ func TestBadInput(t *testing.T) {
 		closedWithShut(t, c)
 	})
 	t.Run("a flood of packets", func(t *testing.T) {
+		// The edge reads a burst of them at once (unknown ids it would
+		// drop and throttle, never queue), far more than its queue holds.
 		c := greeted(t, s)
 		var flood []byte
 		for i := 0; i < 2000; i++ {
-			flood, _ = pat.AppendFrame(flood, uint16(i+1), 0x12345678, nil)
+			flood, _ = pat.AppendMessage(flood, uint16(i+1), &pat.ReqFmpListVersion{})
 		}
 		c.WriteRaw(flood)
+		// A game busy rendering reads late: by then the edge has closed
+		// with part of the flood unread, which must not reset the
+		// connection before the NtcShut is read.
+		time.Sleep(300 * time.Millisecond)
 		if !closedWithShut(t, c) {
 			t.Error("no NtcShut before the close")
 		}
@@ -162,11 +169,13 @@ func TestBadInput(t *testing.T) {
 }
 
 // 200 TLS clients that connect and say nothing must not hold up a login.
+// They come from ten addresses, under the per-address cap.
 func TestSilentTLSClientsDoNotStallLogin(t *testing.T) {
 	s := start(t, Config{})
 	var silent []net.Conn
 	for i := 0; i < 200; i++ {
-		c, err := net.Dial("tcp", s.Addr("opn").String())
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 1, byte(1+i%10))}}
+		c, err := d.Dial("tcp", s.Addr("opn").String())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -192,7 +201,9 @@ func TestSilentTLSClientsDoNotStallLogin(t *testing.T) {
 // BenchmarkRoundTrip times one request client → edge → NATS → handler →
 // edge → client, beside a raw TCP echo of the same bytes in the same run.
 func BenchmarkRoundTrip(b *testing.B) {
-	s := start(b, Config{})
+	// One client sending as fast as it can: lift the per-connection rate
+	// limit, which would otherwise be what this measures.
+	s := start(b, Config{RequestRate: 1e9, RequestBurst: 1 << 20})
 	c, err := gameclient.Dial(s.Addr("lmp").String())
 	if err != nil {
 		b.Fatal(err)
@@ -285,5 +296,26 @@ func TestPostgresDownMidGame(t *testing.T) {
 	defer c3.Close()
 	if _, err := c3.LMPFirst(con); err != nil {
 		t.Fatalf("after Postgres came back: %v", err)
+	}
+}
+
+// A store that cannot be opened is an error from Start, not a panic on
+// the way out (a handler process whose Postgres refuses it must exit
+// with the reason so its supervisor can restart it).
+func TestStartWithAnUnreachableStoreFailsCleanly(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	s, err := Start(ctx, Config{
+		Handlers: true, DataDir: t.TempDir(), Host: "127.0.0.1", Advertise: "127.0.0.1",
+		Ports:    map[string]int{},
+		Postgres: "postgres://nobody@127.0.0.1:1/none?connect_timeout=1",
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err == nil {
+		s.Close()
+		t.Fatal("started without its store")
+	}
+	if !strings.Contains(err.Error(), "event store") {
+		t.Fatalf("error does not say what failed: %v", err)
 	}
 }

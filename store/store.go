@@ -25,11 +25,13 @@ type Store interface {
 	// An absent stream has no events and is not an error.
 	Load(ctx context.Context, stream string, from uint64) ([]events.Envelope, error)
 	// Subscribe calls fn for every event with Position >= from, in
-	// global order, until ctx ends or fn fails. Positions only grow;
-	// events appended in one call may share one (JetStream) or not
-	// (Postgres).
+	// global order, until ctx ends (returning ctx's error) or fn fails
+	// (returning fn's error; fn is not called again). Positions only
+	// grow and name one event each, also within one append; they need
+	// not be dense.
 	Subscribe(ctx context.Context, from uint64, fn func(events.Envelope) error) error
-	// LastPosition is the Position of the newest event (0: empty log).
+	// LastPosition is the Position of the newest event (0: empty log):
+	// Subscribe(LastPosition) delivers exactly that event first.
 	LastPosition(ctx context.Context) (uint64, error)
 	Close() error
 }

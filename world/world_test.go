@@ -33,6 +33,9 @@ func TestParseRejectsBadWorlds(t *testing.T) {
 		`{}`,
 		`{"gates_per_server":1,"cities_per_gate":1,"server_capacity":1,"gate_capacity":1,"city_capacity":1,"servers":[{"name":"A","type":9}]}`,
 		`{"gates_per_server":0,"cities_per_gate":1,"server_capacity":1,"gate_capacity":1,"city_capacity":1,"servers":[{"name":"A","type":1}]}`,
+		`{"gates_per_server":1,"cities_per_gate":1,"server_capacity":1,"gate_capacity":1,"city_capacity":1,"gate_name":"G%d","city_name":"C%d","servers":[{"name":"A","type":1,"gates":300}]}`,
+		`{"gates_per_server":1,"cities_per_gate":1,"server_capacity":1,"gate_capacity":1,"city_capacity":1,"gate_name":"G%d","city_name":"C%d","servers":[{"index":5,"name":"A","type":1},{"index":5,"name":"B","type":1}]}`,
+		`{"gates_per_server":1,"cities_per_gate":1,"server_capacity":1,"gate_capacity":1,"city_capacity":1,"gate_name":"G%d","city_name":"C%d","servers":[{"index":1000,"name":"A","type":1}]}`,
 		`not json`,
 	} {
 		if _, err := Parse([]byte(in)); err == nil {

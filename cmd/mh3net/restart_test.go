@@ -31,7 +31,7 @@ func TestUpKeepsProfilesAcrossKill9(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := &cluster{t: t, bin: bin}
 			lmp, data, natsPort := freePort(t), t.TempDir(), freePort(t)
-			args := append([]string{"up", "--host", "127.0.0.1", "--advertise", "127.0.0.1", "--data", data,
+			args := append([]string{"up", "--http", "", "--host", "127.0.0.1", "--advertise", "127.0.0.1", "--data", data,
 				"--opn-port", strconv.Itoa(freePort(t)), "--lmp-port", strconv.Itoa(lmp),
 				"--fmp-port", strconv.Itoa(freePort(t)), "--rfp-port", strconv.Itoa(freePort(t)),
 				"--connection-delay", "10ms", "--nats-port", strconv.Itoa(natsPort)}, tc.extra...)
@@ -58,10 +58,32 @@ func TestUpKeepsProfilesAcrossKill9(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The hunter goes online on server 1 and stays there.
+			fmp, err := second.FmpInfo(1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			second.Shut(2)
+			f, err := gameclient.Dial(fmp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if st, err := f.Greet(con, true); err != nil || st != 3 {
+				t.Fatalf("FMP: %d %v", st, err)
+			}
+			if pop, err := gameclient.Populations(lmpAddr); err != nil || pop[1] != 1 {
+				t.Fatalf("server 1 population before the kill: %v (%v), want 1", pop[1], err)
+			}
 			up.kill(t) // acknowledged to the player: must survive
 
 			up2 := c.start("up-2", args...)
 			waitTCP(t, lmpAddr)
+			// Nobody is online after a restart, before anyone logs in: the
+			// hunter of the killed process is not a ghost.
+			if pop, err := gameclient.Populations(lmpAddr); err != nil || pop[1] != 0 {
+				t.Fatalf("server 1 population after kill -9 and restart: %v (%v), want 0", pop[1], err)
+			}
 			again, err := gameclient.Dial(lmpAddr)
 			if err != nil {
 				t.Fatal(err)

@@ -9,8 +9,13 @@
 // Nats-Expected-Last-Subject-Sequence (the JetStream sequence of the
 // stream's newest message, read just before); retries are deduplicated by
 // Nats-Msg-Id (derived from the event ids) within the stream's duplicate
-// window, and beyond it by comparing the stored ids. An event's global
-// Position is the JetStream sequence of its message.
+// window, and beyond it by comparing the stored ids.
+//
+// Positions name one event exactly: an event's global Position is
+// seq<<16 | i, where seq is the JetStream sequence of its message and i
+// its index in the message (so an append holds at most 65 536 events).
+// Positions are not dense, but they only grow, and Subscribe(from) can
+// start in the middle of a message.
 package jsstore
 
 import (
@@ -29,6 +34,7 @@ import (
 
 	"github.com/mh3net/mh3net/events"
 	"github.com/mh3net/mh3net/store"
+	"github.com/mh3net/mh3net/store/internal/jsconsume"
 )
 
 const (
@@ -38,7 +44,18 @@ const (
 
 	hdrFirst = "Mh3-Version-First"
 	hdrLast  = "Mh3-Version-Last"
+
+	indexBits = 16
+	// MaxAppend is the most events one Append can store.
+	MaxAppend = 1 << indexBits
 )
+
+// Position is the global position of the i-th event of the message at
+// stream sequence seq.
+func Position(seq uint64, i int) uint64 { return seq<<indexBits | uint64(i) }
+
+// Sequence is the stream sequence of the message holding position pos.
+func Sequence(pos uint64) uint64 { return pos >> indexBits }
 
 // Options configures the store.
 type Options struct {
@@ -53,6 +70,13 @@ type Store struct {
 	js     jetstream.JetStream
 	stream jetstream.Stream
 }
+
+// errCodeWrongLastSequenceConstant is the "wrong last sequence" error a
+// clustered stream (replicas > 1) gives when the expected last subject
+// sequence does not hold; a single server gives
+// jetstream.JSErrCodeStreamWrongLastSequence (10071). Both mean a
+// conflicting append.
+const errCodeWrongLastSequenceConstant jetstream.ErrorCode = 10164
 
 // Open creates or updates the events stream and returns the store.
 func Open(ctx context.Context, nc *nats.Conn, o Options) (*Store, error) {
@@ -135,6 +159,9 @@ func (s *Store) Append(ctx context.Context, stream string, expected uint64, evs 
 	if len(evs) == 0 {
 		return expected, nil
 	}
+	if len(evs) > MaxAppend {
+		return 0, fmt.Errorf("jsstore: append to %s: %d events, at most %d in one append", stream, len(evs), MaxAppend)
+	}
 	cur, seq, err := s.last(ctx, subj)
 	if err != nil {
 		return 0, err
@@ -168,7 +195,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected uint64, evs 
 	msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(seq, 10))
 	if _, err := s.js.PublishMsg(ctx, msg); err != nil {
 		var apiErr *jetstream.APIError
-		if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
+		if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence || apiErr.ErrorCode == errCodeWrongLastSequenceConstant) {
 			now, _, lerr := s.last(ctx, subj)
 			if lerr != nil {
 				return 0, lerr
@@ -201,98 +228,232 @@ func decodeBatch(subj string, seq uint64, data []byte) ([]events.Envelope, error
 		return nil, fmt.Errorf("jsstore: corrupt message at position %d (%s): %w", seq, subj, err)
 	}
 	for i := range batch {
-		batch[i].Position = seq
+		batch[i].Position = Position(seq, i)
 	}
 	return batch, nil
 }
 
-// Load implements store.Store.
+// versions reads the first and last stream version a message holds.
+func versions(m *jetstream.RawStreamMsg) (first, last uint64, err error) {
+	first, err1 := strconv.ParseUint(m.Header.Get(hdrFirst), 10, 64)
+	last, err2 := strconv.ParseUint(m.Header.Get(hdrLast), 10, 64)
+	if err1 != nil || err2 != nil || first == 0 || last < first || last-first >= MaxAppend {
+		return 0, 0, fmt.Errorf("jsstore: %s at sequence %d has no valid version headers", m.Subject, m.Sequence)
+	}
+	return first, last, nil
+}
+
+// walkSteps is how many messages Load reads one request each before it
+// reads the rest through a consumer (whose creation costs about as much).
+const walkSteps = 4
+
+// Load implements store.Store. It reads the stream's last message first:
+// when that holds from (reading the tail), it is the only request.
+// Otherwise it finds the message holding from (seek) and reads from there
+// to the last message, the first few one request each, the rest in
+// batches through a consumer filtered to the stream's subject.
 func (s *Store) Load(ctx context.Context, stream string, from uint64) ([]events.Envelope, error) {
 	subj, err := subject(stream)
 	if err != nil {
 		return nil, err
 	}
+	from = max(from, 1)
+	head, err := s.stream.GetLastMsgForSubject(ctx, subj)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("jsstore: load %s: %w", stream, err)
+	}
+	headFirst, headLast, err := versions(head)
+	if err != nil {
+		return nil, err
+	}
+	if headLast < from {
+		return nil, nil
+	}
 	var out []events.Envelope
-	seq := uint64(1)
-	for {
-		m, err := s.stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(subj))
-		if errors.Is(err, jetstream.ErrMsgNotFound) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("jsstore: load %s: %w", stream, err)
-		}
-		batch, err := decodeBatch(subj, m.Sequence, m.Data)
-		if err != nil {
-			return nil, err
+	// keep decodes a message, keeps its events from version from on and
+	// returns its last version.
+	keep := func(seq uint64, data []byte) (uint64, error) {
+		batch, err := decodeBatch(subj, seq, data)
+		if err != nil || len(batch) == 0 {
+			return 0, fmt.Errorf("jsstore: load %s at sequence %d: %d events, %v", stream, seq, len(batch), err)
 		}
 		for _, e := range batch {
 			if e.Version >= from {
 				out = append(out, e)
 			}
 		}
-		seq = m.Sequence + 1
+		return batch[len(batch)-1].Version, nil
 	}
+	if headFirst > from {
+		seq := uint64(1)
+		if from > 1 {
+			if seq, err = s.seek(ctx, subj, from, head.Sequence); err != nil {
+				return nil, fmt.Errorf("jsstore: load %s: %w", stream, err)
+			}
+		}
+		for step := 0; seq < head.Sequence && step < walkSteps; step++ {
+			m, err := s.stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(subj))
+			if err != nil {
+				return nil, fmt.Errorf("jsstore: load %s: %w", stream, err)
+			}
+			if m.Sequence >= head.Sequence {
+				seq = head.Sequence
+				break
+			}
+			last, err := keep(m.Sequence, m.Data)
+			if err != nil {
+				return nil, err
+			}
+			seq = m.Sequence + 1
+			if last+1 >= headFirst {
+				seq = head.Sequence // the next message is the head
+			}
+		}
+		if seq < head.Sequence {
+			if err := s.consumeRange(ctx, subj, seq, headFirst-1, keep); err != nil {
+				return nil, fmt.Errorf("jsstore: load %s: %w", stream, err)
+			}
+		}
+	}
+	if _, err := keep(head.Sequence, head.Data); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
-// Subscribe implements store.Store with an ordered consumer, which
-// recreates itself after a NATS restart and never skips or repeats.
-func (s *Store) Subscribe(ctx context.Context, from uint64, fn func(events.Envelope) error) error {
-	if from == 0 {
-		from = 1
+// seek returns a stream sequence from which the first message on subj is
+// the one holding version from, which is below the versions of the
+// message at headSeq. It gallops back from the head over
+// next-message-for-subject lookups, then bisects: O(log distance)
+// requests, few for a read near the tail.
+func (s *Store) seek(ctx context.Context, subj string, from, headSeq uint64) (uint64, error) {
+	// holds reports whether the first message on subj at or after seq
+	// ends at or past from, and that message's sequence.
+	holds := func(seq uint64) (bool, uint64, error) {
+		m, err := s.stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(subj))
+		if err != nil {
+			return false, 0, err
+		}
+		_, last, err := versions(m)
+		return last >= from, m.Sequence, err
 	}
+	// Invariant: the answer is in (lo, hi].
+	lo, hi := uint64(0), headSeq
+	for d := uint64(1); ; d *= 2 {
+		if d >= hi {
+			break // lo stays 0: the answer may be the subject's first message
+		}
+		p := hi - d
+		ok, at, err := holds(p)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			lo = at
+			break
+		}
+		hi = p
+	}
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		ok, at, err := holds(mid)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			hi = mid
+		} else {
+			lo = at
+		}
+	}
+	return hi, nil
+}
+
+// consumeRange reads the messages on subj from stream sequence seq on
+// through an ordered consumer (pulling up to 1 000 at a time) until it
+// has kept the one ending at version until. An ordered consumer is made
+// and, when its messages stop (a pull that reached a clustered stream's
+// server before the consumer did, a lost node), made again from where it
+// stopped by the client library, so a load never waits on a dead pull.
+func (s *Store) consumeRange(ctx context.Context, subj string, seq, until uint64, keep func(seq uint64, data []byte) (uint64, error)) error {
 	cons, err := s.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{subjectPrefix + ">"},
-		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
-		OptStartSeq:    from,
+		FilterSubjects:    []string{subj},
+		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:       seq,
+		InactiveThreshold: 10 * time.Second,
 	})
 	if err != nil {
-		return fmt.Errorf("jsstore: subscribe: %w", err)
+		return fmt.Errorf("read consumer: %w", err)
 	}
-	errc := make(chan error, 1)
-	cc, err := cons.Consume(func(m jetstream.Msg) {
-		md, err := m.Metadata()
-		if err != nil {
-			select {
-			case errc <- err:
-			default:
-			}
+	// The server keeps an idle consumer until its inactivity threshold,
+	// and a stream holds at most 1 000 (nats-server's default): under
+	// many long loads at once (a sweep of a dead edge's hunters) they ran
+	// out ("maximum consumers limit reached") and requests failed. So the
+	// consumer is deleted once read, off the request's path.
+	defer func() {
+		info := cons.CachedInfo()
+		if info == nil {
 			return
 		}
-		batch, err := decodeBatch(m.Subject(), md.Sequence.Stream, m.Data())
-		if err == nil {
-			for _, e := range batch {
-				if err = fn(e); err != nil {
-					break
-				}
-			}
-		}
-		if err != nil {
-			select {
-			case errc <- err:
-			default:
-			}
-		}
-	})
+		go func() {
+			dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			s.stream.DeleteConsumer(dctx, info.Name)
+		}()
+	}()
+	// A continuous pull (not fetches that may answer "no messages" while
+	// a new consumer is still counting what it has): every message up to
+	// the head is in the stream, so each Next gets one.
+	it, err := cons.Messages(jetstream.PullMaxMessages(1000), jetstream.PullHeartbeat(time.Second))
 	if err != nil {
-		return fmt.Errorf("jsstore: subscribe: %w", err)
-	}
-	defer cc.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case err := <-errc:
 		return err
 	}
+	defer it.Stop()
+	for last := uint64(0); last < until; {
+		m, err := it.Next(jetstream.NextContext(ctx))
+		if err != nil {
+			return fmt.Errorf("from sequence %d (version %d expected): %w", seq, until, err)
+		}
+		md, err := m.Metadata()
+		if err != nil {
+			return err
+		}
+		if last, err = keep(md.Sequence.Stream, m.Data()); err != nil {
+			return err
+		}
+		seq = md.Sequence.Stream + 1
+	}
+	return nil
 }
 
-// LastPosition implements store.Store.
+// Subscribe implements store.Store with an ordered consumer, which is
+// recreated after a NATS restart and never skips or repeats; it starts at
+// the message holding from, and skips that message's earlier events.
+func (s *Store) Subscribe(ctx context.Context, from uint64, fn func(events.Envelope) error) error {
+	return jsconsume.Run(ctx, s.stream, subjectPrefix+">", Sequence(from), from, func(m jetstream.Msg, seq uint64) ([]events.Envelope, error) {
+		return decodeBatch(m.Subject(), seq, m.Data())
+	}, fn, nil)
+}
+
+// LastPosition implements store.Store: the position of the newest
+// message's last event.
 func (s *Store) LastPosition(ctx context.Context) (uint64, error) {
-	info, err := s.stream.Info(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("jsstore: stream info: %w", err)
+	m, err := s.stream.GetLastMsgForSubject(ctx, subjectPrefix+">")
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return 0, nil
 	}
-	return info.State.LastSeq, nil
+	if err != nil {
+		return 0, fmt.Errorf("jsstore: last position: %w", err)
+	}
+	first, err1 := strconv.ParseUint(m.Header.Get(hdrFirst), 10, 64)
+	last, err2 := strconv.ParseUint(m.Header.Get(hdrLast), 10, 64)
+	if err1 != nil || err2 != nil || last < first || last-first >= MaxAppend {
+		return 0, fmt.Errorf("jsstore: %s at sequence %d has no valid version headers", m.Subject, m.Sequence)
+	}
+	return Position(m.Sequence, int(last-first)), nil
 }
 
 // Close implements store.Store; the NATS connection belongs to the caller.

@@ -2,6 +2,7 @@ package jsstore
 
 import (
 	"context"
+	"errors"
 	"net"
 	"strconv"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/mh3net/mh3net/events"
 	"github.com/mh3net/mh3net/natsrv"
@@ -142,4 +144,143 @@ func BenchmarkReplay1M(b *testing.B) {
 		return nil
 	})
 	b.ReportMetric(float64(total)/time.Since(t0).Seconds(), "replayed-events/s")
+}
+
+// BenchmarkLoad loads one stream of 10 000 events (one append each,
+// interleaved with as many appends to other streams) whole and its last
+// event only: what a decision does when it reads an aggregate.
+func BenchmarkLoad(b *testing.B) {
+	ns, err := natsrv.Start(natsrv.Options{Port: -1, StoreDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ns.Shutdown()
+	nc, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	ctx := context.Background()
+	s, err := Open(ctx, nc, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 10_000
+	fill := func(stream string) error {
+		for v := uint64(0); v < n; v++ {
+			e, _ := events.Encode(events.NewID(), events.ConsoleCreated{SupportCode: stream})
+			if _, err := s.Append(ctx, stream, v, []events.Envelope{e}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- fill("noise.1") }()
+	if err := fill("long.1"); err != nil {
+		b.Fatal(err)
+	}
+	if err := <-errc; err != nil {
+		b.Fatal(err)
+	}
+	for _, from := range []uint64{1, n / 2, n - 9, n} {
+		for _, how := range []string{"load", "walk"} {
+			load := s.Load
+			if how == "walk" {
+				load = func(ctx context.Context, stream string, from uint64) ([]events.Envelope, error) {
+					return loadWalk(ctx, s, stream, from)
+				}
+			}
+			b.Run(how+"/from="+strconv.FormatUint(from, 10), func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					got, err := load(ctx, "long.1", from)
+					if err != nil || len(got) != int(n-from+1) {
+						b.Fatalf("%d events, %v", len(got), err)
+					}
+				}
+			})
+		}
+	}
+	// A short stream, loaded whole: a console's or a hunter's.
+	for v := uint64(0); v < 5; v++ {
+		e, _ := events.Encode(events.NewID(), events.ConsoleCreated{SupportCode: "short"})
+		if _, err := s.Append(ctx, "short.1", v, []events.Envelope{e}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("load/short-stream-of-5", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if got, err := s.Load(ctx, "short.1", 1); err != nil || len(got) != 5 {
+				b.Fatalf("%d events, %v", len(got), err)
+			}
+		}
+	})
+}
+
+// loadWalk is Load as it was before the tail read and the consumer: one
+// next-message-for-subject request per message from sequence 1. Kept
+// for BenchmarkLoad's comparison only.
+func loadWalk(ctx context.Context, s *Store, stream string, from uint64) ([]events.Envelope, error) {
+	subj, err := subject(stream)
+	if err != nil {
+		return nil, err
+	}
+	var out []events.Envelope
+	for seq := uint64(1); ; {
+		m, err := s.stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(subj))
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		batch, err := decodeBatch(subj, m.Sequence, m.Data)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range batch {
+			if e.Version >= from {
+				out = append(out, e)
+			}
+		}
+		seq = m.Sequence + 1
+	}
+}
+
+// A load that reads through a consumer deletes it: a stream holds at
+// most 1 000 consumers (nats-server's default), and consumers left for
+// the server to expire ran out under many long loads at once (the sweep
+// of a dead edge's hunters: "maximum consumers limit reached").
+func TestLongLoadsLeaveNoConsumers(t *testing.T) {
+	b := newBackend(t)
+	s := b.Open(t).(*Store)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	const n = 12
+	for v := uint64(0); v < n; v++ {
+		e, _ := events.Encode(events.NewID(), events.ConsoleCreated{SupportCode: "long"})
+		if _, err := s.Append(ctx, "long.1", v, []events.Envelope{e}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 1100 {
+		got, err := s.Load(ctx, "long.1", 1)
+		if err != nil || len(got) != n {
+			t.Fatalf("load %d: %d events, %v", i, len(got), err)
+		}
+	}
+	for {
+		info, err := s.stream.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.State.Consumers == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%d consumers left after the loads", info.State.Consumers)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }

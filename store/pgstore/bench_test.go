@@ -123,3 +123,33 @@ func rawBatch(b *testing.B, s *Store, stream string, first int64, n int) {
 		b.Fatal(err)
 	}
 }
+
+// BenchmarkLoad loads one stream of 10 000 events (interleaved with as
+// many of another stream) whole and its last event only.
+func BenchmarkLoad(b *testing.B) {
+	pg := pgtest.Start(b)
+	ctx := context.Background()
+	s, err := Open(ctx, pg.URL(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	const n = 10_000
+	for i := int64(0); i < n; i += 100 {
+		rawBatch(b, s, "long.1", i, 100)
+		rawBatch(b, s, "noise.1", i, 100)
+	}
+	if _, err := s.LastPosition(ctx); err != nil {
+		b.Fatal(err)
+	}
+	for _, from := range []uint64{1, n / 2, n - 9, n} {
+		b.Run(fmt.Sprintf("from=%d", from), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				got, err := s.Load(ctx, "long.1", from)
+				if err != nil || len(got) != int(n-from+1) {
+					b.Fatalf("%d events, %v", len(got), err)
+				}
+			}
+		})
+	}
+}

@@ -18,6 +18,24 @@ import (
 // conflict does not disturb the others. A statement error (a duplicate
 // event id: a retry; or a race with another process) aborts the group,
 // whose appends then each run on their own.
+//
+// Why the group runs in REPEATABLE READ. Positions follow transaction ids
+// (see the package comment), so version n+1 of a stream must get a larger
+// txid than version n. The group's txid is assigned by its first INSERT.
+// In READ COMMITTED every later statement takes a new snapshot, so a
+// later INSERT could see version n committed by a transaction whose txid
+// was assigned after ours (another process's), build n+1 on it, and be
+// sequenced before it. In REPEATABLE READ every statement uses the one
+// snapshot taken when the first statement starts, before that statement
+// assigns our txid. A transaction visible in that snapshot committed
+// before it was taken, so its txid is below the snapshot's xmax, which is
+// at most ours: every version an INSERT of the group builds on has a
+// smaller txid. A commit the snapshot misses makes the version check
+// fail; the append then looks at the stream afresh (Append below), and
+// if the stream is exactly at the expected version it is retried in a
+// transaction of its own (a single statement, whose snapshot likewise
+// precedes its txid). A unique violation against such a commit aborts the
+// group as before.
 
 const maxGroup = 128
 
@@ -65,6 +83,10 @@ func (s *Store) Append(ctx context.Context, stream string, expected uint64, evs 
 		cur, err := s.version(ctx, stream)
 		if err != nil {
 			return 0, err
+		}
+		if cur == expected {
+			// Moved to expected after the group's snapshot: not a conflict.
+			return s.appendOne(ctx, stream, expected, evs)
 		}
 		return s.conflictOrRetry(ctx, stream, expected, cur, evs)
 	}
@@ -130,7 +152,7 @@ func (s *Store) groupCommit(ctx context.Context) {
 func (s *Store) commitGroup(ctx context.Context, group []*pending) ([]result, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	tx, err := s.pool.Begin(ctx)
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead})
 	if err != nil {
 		return nil, err
 	}

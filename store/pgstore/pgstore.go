@@ -16,7 +16,8 @@
 // advisory lock, so any number of store instances can run it and they take
 // turns; readers (Subscribe, LastPosition) run it before they read. Within
 // one stream, version order equals position order: a writer of version n+1
-// read version n committed before its own transaction id was assigned.
+// read version n committed before its own transaction id was assigned
+// (group.go says why that holds for a group commit too).
 package pgstore
 
 import (
@@ -190,22 +191,35 @@ func (s *Store) load(ctx context.Context, stream string, from uint64) ([]events.
 	return out, nil
 }
 
-// Load implements store.Store. Events not yet sequenced are sequenced
-// first, so every loaded event has its global position.
+// Load implements store.Store: one index range scan on (stream,
+// version). Every loaded event has its global position: events not yet
+// sequenced are sequenced first, waiting only for the transactions older
+// than theirs to end (not for a whole read barrier, as LastPosition does).
 func (s *Store) Load(ctx context.Context, stream string, from uint64) ([]events.Envelope, error) {
 	out, err := s.load(ctx, stream, from)
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range out {
-		if e.Position == 0 {
-			if _, err := s.LastPosition(ctx); err != nil {
-				return nil, err
-			}
-			return s.load(ctx, stream, from)
+	for wait := time.Millisecond; err == nil && unsequenced(out); wait = min(2*wait, 50*time.Millisecond) {
+		if err := s.sequence(ctx); err != nil {
+			return nil, fmt.Errorf("pgstore: load %s: sequence: %w", stream, err)
+		}
+		if out, err = s.load(ctx, stream, from); err != nil || !unsequenced(out) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("pgstore: load %s: waiting for older transactions: %w", stream, ctx.Err())
+		case <-time.After(wait):
 		}
 	}
-	return out, nil
+	return out, err
+}
+
+func unsequenced(evs []events.Envelope) bool {
+	for _, e := range evs {
+		if e.Position == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // sequence assigns positions to every row whose transaction is older than

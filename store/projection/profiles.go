@@ -41,14 +41,30 @@ type Profiles struct {
 	mu       sync.Mutex
 	cond     *sync.Cond
 	applied  uint64
-	err      error
+	err      error             // the projection stopped for good
+	gap      *GapError         // the log is missing events: nothing past them is applied
+	versions map[string]uint64 // every stream's newest applied version
 	consoles map[string]*Console
 	owners   map[string]string // Capcom ID → support code
 }
 
+// GapError reports an event whose stream version skips versions the
+// projection never saw: the log is missing events (or delivers them out
+// of order), so the read model stops there rather than build on a hole.
+type GapError struct {
+	Stream   string
+	Version  uint64 // the event's
+	Known    uint64 // the stream's newest applied version
+	Position uint64
+}
+
+func (e *GapError) Error() string {
+	return fmt.Sprintf("projection: stream %q jumps from version %d to %d at position %d", e.Stream, e.Known, e.Version, e.Position)
+}
+
 // NewProfiles makes an empty read model over st.
 func NewProfiles(st store.Store) *Profiles {
-	p := &Profiles{st: st, log: slog.Default(), consoles: map[string]*Console{}, owners: map[string]string{}}
+	p := &Profiles{st: st, log: slog.Default(), versions: map[string]uint64{}, consoles: map[string]*Console{}, owners: map[string]string{}}
 	p.cond = sync.NewCond(&p.mu)
 	return p
 }
@@ -81,46 +97,65 @@ func (p *Profiles) Start(ctx context.Context) error {
 	return nil
 }
 
+// apply folds one event in. Positions name one event each, so an event
+// at or below the applied position was applied already (a re-subscription
+// overlapping). A stream's version only moves forward, one at a time: an
+// event that does not move it is skipped and logged, an event past the
+// next version is a gap, an error.
 func (p *Profiles) apply(env events.Envelope) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if env.Position < p.applied {
-		return nil // already applied (a re-subscription overlapping a batch)
+	if env.Position <= p.applied {
+		return nil
 	}
-	if env.Position == p.applied {
-		// Events of one batch share a position: skip those already seen.
-		if c, ok := p.consoles[strings.TrimPrefix(env.Stream, "console.")]; ok && strings.HasPrefix(env.Stream, "console.") && env.Version <= c.Version {
-			return nil
-		}
+	known := p.versions[env.Stream]
+	if env.Version <= known {
+		p.log.Warn("profiles projection skips an event that would move its stream's version back",
+			"stream", env.Stream, "version", env.Version, "known", known, "position", env.Position, "id", env.ID)
+		p.applied = env.Position
+		p.cond.Broadcast()
+		return nil
+	}
+	if env.Version > known+1 {
+		p.gap = &GapError{Stream: env.Stream, Version: env.Version, Known: known, Position: env.Position}
+		p.log.Error("profiles projection found a gap in the log", "err", p.gap)
+		p.cond.Broadcast()
+		return p.gap
 	}
 	ev, err := events.Decode(env)
 	if err != nil {
 		p.log.Error("profiles projection cannot read an event", "err", err)
 		return err
 	}
-	switch e := ev.(type) {
-	case events.ConsoleCreated:
-		if _, ok := p.consoles[e.SupportCode]; !ok {
-			p.consoles[e.SupportCode] = &Console{SupportCode: e.SupportCode}
-		}
-	case events.ProfileCreated:
+	if strings.HasPrefix(env.Stream, "console.") {
 		c := p.console(env.Stream)
-		if e.Slot >= 1 && e.Slot <= 6 {
-			c.Slots[e.Slot-1] = Slot{CapcomID: e.CapcomID, Name: e.Name}
+		c.Apply(env.Version, ev)
+		if e, ok := ev.(events.ProfileCreated); ok && e.Slot >= 1 && e.Slot <= 6 {
 			p.owners[e.CapcomID] = c.SupportCode
 		}
+	}
+	p.versions[env.Stream] = env.Version
+	p.applied = env.Position
+	p.gap = nil
+	p.cond.Broadcast()
+	return nil
+}
+
+// Apply folds one event of the console's stream.
+func (c *Console) Apply(version uint64, ev events.Event) {
+	c.Version = version
+	switch e := ev.(type) {
+	case events.ConsoleCreated:
+		c.SupportCode = e.SupportCode
+	case events.ProfileCreated:
+		if e.Slot >= 1 && e.Slot <= 6 {
+			c.Slots[e.Slot-1] = Slot{CapcomID: e.CapcomID, Name: e.Name}
+		}
 	case events.HunterNamed:
-		c := p.console(env.Stream)
 		if e.Slot >= 1 && e.Slot <= 6 {
 			c.Slots[e.Slot-1].Name = e.Name
 		}
 	}
-	if strings.HasPrefix(env.Stream, "console.") {
-		p.console(env.Stream).Version = env.Version
-	}
-	p.applied = env.Position
-	p.cond.Broadcast()
-	return nil
 }
 
 func (p *Profiles) console(stream string) *Console {
@@ -146,6 +181,9 @@ func (p *Profiles) WaitFor(ctx context.Context, position uint64) error {
 	for p.applied < position {
 		if p.err != nil {
 			return p.err
+		}
+		if p.gap != nil {
+			return p.gap
 		}
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("waiting for position %d (at %d): %w", position, p.applied, err)
@@ -192,6 +230,13 @@ type Stats struct {
 }
 
 // Stats returns the read model's size and a digest of its content.
+// Position is the position of the last event applied (metrics).
+func (p *Profiles) Position() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.applied
+}
+
 func (p *Profiles) Stats() Stats {
 	p.mu.Lock()
 	defer p.mu.Unlock()

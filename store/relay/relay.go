@@ -31,6 +31,7 @@ import (
 
 	"github.com/mh3net/mh3net/events"
 	"github.com/mh3net/mh3net/store"
+	"github.com/mh3net/mh3net/store/internal/jsconsume"
 )
 
 const (
@@ -220,42 +221,13 @@ func (f *Feed) Subscribe(ctx context.Context, from uint64, fn func(events.Envelo
 	if err != nil {
 		return fmt.Errorf("relay: seek position %d in the feed: %w", from, err)
 	}
-	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{feedPrefix + ">"},
-		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
-		OptStartSeq:    start,
-	})
-	if err != nil {
-		return fmt.Errorf("relay: feed consumer: %w", err)
-	}
-	errc := make(chan error, 1)
-	failed := false
-	cc, err := cons.Consume(func(m jetstream.Msg) {
-		if failed {
-			return
-		}
+	return jsconsume.Run(ctx, st, feedPrefix+">", start, from, func(m jetstream.Msg, seq uint64) ([]events.Envelope, error) {
 		var batch []events.Envelope
-		err := json.Unmarshal(m.Data(), &batch)
-		for _, e := range batch {
-			if err == nil && e.Position >= from {
-				err = fn(e)
-			}
+		if err := json.Unmarshal(m.Data(), &batch); err != nil {
+			return nil, fmt.Errorf("relay: corrupt feed message %d: %w", seq, err)
 		}
-		if err != nil {
-			failed = true
-			errc <- err
-		}
-	})
-	if err != nil {
-		return fmt.Errorf("relay: feed consumer: %w", err)
-	}
-	defer cc.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case err := <-errc:
-		return err
-	}
+		return batch, nil
+	}, fn, nil)
 }
 
 // seek finds the first feed message that can hold position from: the

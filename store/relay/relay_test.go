@@ -2,6 +2,7 @@ package relay
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -217,5 +218,68 @@ func TestSeek(t *testing.T) {
 		if err != nil || got != want {
 			t.Errorf("seek(%d) = %d, %v; want %d", from, got, err, want)
 		}
+	}
+}
+
+// Feed.Subscribe starts in the middle of a feed message (a batch of
+// events) and returns fn's first error without calling fn again.
+func TestFeedSubscribeFromMidBatchAndStopsAtFnError(t *testing.T) {
+	pg := pgtest.Start(t)
+	ns, err := natsrv.Start(natsrv.Options{Port: -1, StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Shutdown()
+	nc, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	src, err := pgstore.Open(ctx, pg.URL(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); src.Close() }()
+	var batch []events.Envelope
+	for i := 0; i < 5; i++ {
+		e, _ := events.Encode(fmt.Sprintf("mid-%d", i), events.ConsoleCreated{SupportCode: "X"})
+		batch = append(batch, e)
+	}
+	if _, err := src.Append(ctx, "mid.1", 0, batch); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := src.Load(ctx, "mid.1", 1)
+	if err != nil || len(stored) != 5 {
+		t.Fatalf("%d events, %v", len(stored), err)
+	}
+	go Run(ctx, src, js, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	feed := NewFeed(src, js)
+
+	sctx, scancel := context.WithCancel(ctx)
+	var got []string
+	err = feed.Subscribe(sctx, stored[2].Position, func(e events.Envelope) error {
+		got = append(got, e.ID)
+		if len(got) == 3 {
+			scancel()
+		}
+		return nil
+	})
+	scancel()
+	if !errors.Is(err, context.Canceled) || fmt.Sprint(got) != "[mid-2 mid-3 mid-4]" {
+		t.Fatalf("from the 3rd event: %v, %v", got, err)
+	}
+	st, _ := OpenFeed(ctx, js)
+	if info, _ := st.Info(ctx); info.State.Msgs != 1 {
+		t.Logf("the 5 events took %d feed messages (the test wants them in one)", info.State.Msgs)
+	}
+
+	boom := errors.New("boom")
+	calls := 0
+	err = feed.Subscribe(ctx, 0, func(events.Envelope) error { calls++; return boom })
+	if !errors.Is(err, boom) || calls != 1 {
+		t.Fatalf("fn failing: Subscribe returned %v after %d calls", err, calls)
 	}
 }

@@ -7,6 +7,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -53,12 +56,16 @@ func newStream(prefix string) string {
 // Run runs the suite.
 func Run(t *testing.T, b Backend) {
 	t.Run("AppendLoad", func(t *testing.T) { appendLoad(t, b) })
+	t.Run("LoadFromAnyVersion", func(t *testing.T) { loadFromAnyVersion(t, b) })
 	t.Run("ConcurrentWritersOneWinnerPerVersion", func(t *testing.T) { concurrentWriters(t, b) })
 	t.Run("IdempotentRetry", func(t *testing.T) { idempotent(t, b) })
 	t.Run("ReloadAfterReopen", func(t *testing.T) { reload(t, b) })
 	t.Run("SubscribeCatchUp", func(t *testing.T) { subscribe(t, b) })
+	t.Run("SubscribeFromTheMiddleOfAnAppend", func(t *testing.T) { subscribeMidAppend(t, b) })
+	t.Run("SubscribeStopsAtTheFirstFnError", func(t *testing.T) { subscribeStopsAtFnError(t, b) })
 	t.Run("SubscriberSeesEveryConcurrentWrite", func(t *testing.T) { concurrentSubscribe(t, b) })
 	t.Run("CorruptEventNamesStreamAndPosition", func(t *testing.T) { corrupt(t, b) })
+	t.Run("TwoInstancesKeepVersionOrder", func(t *testing.T) { twoInstances(t, b) })
 	t.Run("ServerRestartedMidTest", func(t *testing.T) { restart(t, b) })
 }
 
@@ -266,6 +273,50 @@ func restart(t *testing.T, b Backend) {
 	if _, err := s.Append(c, stream, 0, []events.Envelope{ev(t, stream+"-1", 1)}); err != nil {
 		t.Fatal(err)
 	}
+	// A subscription running across the restart goes on after it,
+	// skipping and repeating nothing.
+	sctx, cancel := context.WithCancel(c)
+	defer cancel()
+	var mu sync.Mutex
+	var seen []string
+	subDone := make(chan error, 1)
+	go func() {
+		subDone <- s.Subscribe(sctx, 0, func(e events.Envelope) error {
+			if e.Stream == stream {
+				mu.Lock()
+				seen = append(seen, e.ID)
+				mu.Unlock()
+			}
+			return nil
+		})
+	}()
+	waitSeen := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			mu.Lock()
+			got := append([]string(nil), seen...)
+			mu.Unlock()
+			if len(got) >= n {
+				for i, id := range got {
+					if want := fmt.Sprintf("%s-%d", stream, i+1); id != want {
+						t.Fatalf("subscription delivered %v", got)
+					}
+				}
+				return
+			}
+			select {
+			case err := <-subDone:
+				t.Fatalf("subscription ended: %v", err)
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("subscription delivered %v, want %d events", got, n)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitSeen(1)
 	b.Restart(t)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -285,6 +336,13 @@ func restart(t *testing.T, b Backend) {
 	got, err := s.Load(c, stream, 1)
 	if err != nil || len(got) != 2 {
 		t.Fatalf("after restart: %d events, %v", len(got), err)
+	}
+	waitSeen(2)
+	time.Sleep(100 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 2 {
+		t.Fatalf("subscription delivered %v", seen)
 	}
 }
 
@@ -382,4 +440,268 @@ func concurrentSubscribe(t *testing.T, b Backend) {
 		}
 		return true
 	})
+}
+
+// twoInstances runs two store instances on one log (two processes'
+// worth: two Postgres pools, two NATS connections), whose writers hammer
+// the same few streams at once. Half of their appends are speculative:
+// they expect a version one past the last they saw, so they succeed only
+// if another writer's append lands in between - the case where an append
+// checks its version against a write that committed after the append's
+// own transaction began. Afterwards a subscription from the start must
+// see, for every stream, each version exactly once and positions rising
+// with versions.
+func twoInstances(t *testing.T, b Backend) {
+	c := ctx(t)
+	instances := []store.Store{b.Open(t), b.Open(t)}
+	prefix := newStream("two")
+	const hot, writersPer, perWriter = 3, 32, 30
+	var wg sync.WaitGroup
+	for i, s := range instances {
+		for w := 0; w < writersPer; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rng := rand.New(rand.NewPCG(uint64(i), uint64(w)))
+				known := map[string]uint64{}
+				for n, tries := 0, 0; n < perWriter && tries < 50*perWriter; tries++ {
+					stream := fmt.Sprintf("%s.%d", prefix, rng.IntN(hot))
+					if rng.IntN(3) > 0 {
+						// Its own stream: keeps transactions long, as
+						// busy group commits are.
+						stream = fmt.Sprintf("%s.own.i%d.w%d", prefix, i, w)
+					}
+					expected := known[stream]
+					if !strings.Contains(stream, ".own.") && rng.IntN(2) == 0 {
+						expected++ // speculative: someone else may append the one before
+					}
+					// Own streams get appends of up to 16 events: long
+					// statements, so a group's INSERTs span more time.
+					size := 1 + rng.IntN(2)
+					if strings.Contains(stream, ".own.") {
+						size = 1 + rng.IntN(16)
+					}
+					var evs []events.Envelope
+					for k := 0; k < size; k++ {
+						evs = append(evs, ev(t, fmt.Sprintf("%s-i%d-w%d-%d-%d", prefix, i, w, tries, k), k+1))
+					}
+					v, err := s.Append(c, stream, expected, evs)
+					var ce *store.ConflictError
+					switch {
+					case err == nil:
+						known[stream] = v
+						n++
+					case errors.As(err, &ce):
+						known[stream] = ce.Actual
+					default:
+						t.Errorf("instance %d writer %d: %v", i, w, err)
+						return
+					}
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	want := map[string]uint64{}
+	total := 0
+	var all []string
+	for k := 0; k < hot; k++ {
+		all = append(all, fmt.Sprintf("%s.%d", prefix, k))
+	}
+	for i := range instances {
+		for w := 0; w < writersPer; w++ {
+			all = append(all, fmt.Sprintf("%s.own.i%d.w%d", prefix, i, w))
+		}
+	}
+	for _, stream := range all {
+		evs, err := instances[0].Load(c, stream, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, e := range evs {
+			if e.Version != uint64(i+1) {
+				t.Fatalf("%s: Load gave version %d at index %d", stream, e.Version, i)
+			}
+		}
+		want[stream] = uint64(len(evs))
+		total += len(evs)
+	}
+	t.Logf("%d events on %d streams", total, len(all))
+
+	// A fresh instance subscribes from the start.
+	s := b.Open(t)
+	sctx, cancel := context.WithCancel(c)
+	defer cancel()
+	type seen struct{ version, position uint64 }
+	got := map[string][]seen{}
+	n := 0
+	var mu sync.Mutex
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Subscribe(sctx, 0, func(e events.Envelope) error {
+			if !strings.HasPrefix(e.Stream, prefix+".") {
+				return nil
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			got[e.Stream] = append(got[e.Stream], seen{e.Version, e.Position})
+			if n++; n == total {
+				cancel()
+			}
+			return nil
+		})
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		cancel()
+		<-done
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if n != total {
+		t.Errorf("subscription delivered %d of %d events", n, total)
+	}
+	streams := make([]string, 0, len(got))
+	for st := range got {
+		streams = append(streams, st)
+	}
+	sort.Strings(streams)
+	for _, st := range streams {
+		list := got[st]
+		for i, e := range list {
+			if e.version != uint64(i+1) {
+				t.Errorf("%s: delivered version %d (position %d) as its event #%d", st, e.version, e.position, i+1)
+				break
+			}
+			if i > 0 && e.position <= list[i-1].position {
+				t.Errorf("%s: version %d at position %d, not after version %d at %d", st, e.version, e.position, list[i-1].version, list[i-1].position)
+				break
+			}
+		}
+		if uint64(len(list)) != want[st] {
+			t.Errorf("%s: %d events delivered, %d stored", st, len(list), want[st])
+		}
+	}
+}
+
+// subscribeMidAppend: the events of one append each have a position of
+// their own, Subscribe can start at any of them, and LastPosition is the
+// last one's.
+func subscribeMidAppend(t *testing.T, b Backend) {
+	s := b.Open(t)
+	c := ctx(t)
+	stream := newStream("mid")
+	batch := []events.Envelope{ev(t, stream+"-1", 1), ev(t, stream+"-2", 2), ev(t, stream+"-3", 3)}
+	if _, err := s.Append(c, stream, 0, batch); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := s.Load(c, stream, 1)
+	if err != nil || len(stored) != 3 {
+		t.Fatalf("load: %d events, %v", len(stored), err)
+	}
+	if !(stored[0].Position < stored[1].Position && stored[1].Position < stored[2].Position) {
+		t.Fatalf("positions %d %d %d do not name one event each", stored[0].Position, stored[1].Position, stored[2].Position)
+	}
+	if last, err := s.LastPosition(c); err != nil || last != stored[2].Position {
+		t.Fatalf("last position %d, want the third event's %d (%v)", last, stored[2].Position, err)
+	}
+	sctx, cancel := context.WithCancel(c)
+	defer cancel()
+	var got []string
+	err = s.Subscribe(sctx, stored[1].Position, func(e events.Envelope) error {
+		if e.Position < stored[1].Position {
+			return fmt.Errorf("event at %d delivered for from=%d", e.Position, stored[1].Position)
+		}
+		got = append(got, e.ID)
+		if e.Position == stored[2].Position {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0] != stream+"-2" || got[1] != stream+"-3" {
+		t.Fatalf("subscribe from the 2nd event's position gave %v", got)
+	}
+}
+
+// subscribeStopsAtFnError: Subscribe returns fn's first error and never
+// calls fn again.
+func subscribeStopsAtFnError(t *testing.T, b Backend) {
+	s := b.Open(t)
+	c := ctx(t)
+	stream := newStream("stop")
+	batch := []events.Envelope{ev(t, stream+"-1", 1), ev(t, stream+"-2", 2), ev(t, stream+"-3", 3)}
+	if _, err := s.Append(c, stream, 0, batch); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(c, stream, 3, []events.Envelope{ev(t, stream+"-4", 4)}); err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := s.Load(c, stream, 1)
+	boom := errors.New("boom")
+	calls := 0
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Subscribe(c, stored[0].Position, func(e events.Envelope) error {
+			calls++
+			return boom
+		})
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, boom) {
+			t.Fatalf("Subscribe returned %v, want fn's error", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Subscribe went on after fn failed")
+	}
+	if calls != 1 {
+		t.Fatalf("fn called %d times after failing", calls)
+	}
+}
+
+// loadFromAnyVersion: a stream of appends of mixed sizes, interleaved
+// with another stream's, loads right from every version (and past the
+// end).
+func loadFromAnyVersion(t *testing.T, b Backend) {
+	s := b.Open(t)
+	c := ctx(t)
+	stream, noise := newStream("load"), newStream("noise")
+	var v, nv uint64
+	for i, n := range []int{1, 3, 1, 2, 1, 1, 5, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 4} {
+		var batch []events.Envelope
+		for k := 0; k < n; k++ {
+			batch = append(batch, ev(t, fmt.Sprintf("%s-%d-%d", stream, i, k), k+1))
+		}
+		var err error
+		if v, err = s.Append(c, stream, v, batch); err != nil {
+			t.Fatal(err)
+		}
+		for k := 0; k < i%3; k++ {
+			if nv, err = s.Append(c, noise, nv, []events.Envelope{ev(t, fmt.Sprintf("%s-%d-%d", noise, i, k), 1)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for from := uint64(0); from <= v+1; from++ {
+		got, err := s.Load(c, stream, from)
+		if err != nil {
+			t.Fatalf("load from %d: %v", from, err)
+		}
+		first := max(from, 1)
+		if uint64(len(got)) != v+1-first {
+			t.Fatalf("load from %d: %d events, want %d", from, len(got), v+1-first)
+		}
+		for i, e := range got {
+			if e.Version != first+uint64(i) || e.Stream != stream || (i > 0 && e.Position <= got[i-1].Position) {
+				t.Fatalf("load from %d: event %d is version %d of %s at position %d", from, i, e.Version, e.Stream, e.Position)
+			}
+		}
+	}
 }

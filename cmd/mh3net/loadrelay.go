@@ -1,0 +1,276 @@
+package main
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mh3net/mh3net/gameclient"
+	"github.com/mh3net/mh3net/latency"
+	"github.com/mh3net/mh3net/pat"
+)
+
+// runLoadRelay measures relay latency: hunters in full 4-hunter cities,
+// spread over the given edges (a city's hunters alternate between them),
+// each sending NtcLayerUserPosition at --rate; every delivery's latency
+// (send → the other hunters' sockets) is recorded. The same traffic then
+// runs through a direct TCP relay (one process, no NATS, no handlers) in
+// the same run, for comparison.
+func runLoadRelay(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("load relay", flag.ContinueOnError)
+	lmps := fs.String("lmp", "127.0.0.1:8201", "comma list of the edges' LMP addresses")
+	fmps := fs.String("fmp", "127.0.0.1:8202", "comma list of the edges' FMP addresses (same order)")
+	hunters := fs.Int("hunters", 100, "hunters (a multiple of 4)")
+	rate := fs.Float64("rate", 10, "position updates per hunter per second")
+	duration := fs.Duration("duration", 20*time.Second, "how long positions are sent")
+	server := fs.Int("server", 1, "FMP server (1-based) the hunters play on")
+	direct := fs.Bool("direct", true, "also measure a direct TCP relay of the same traffic")
+	logins := fs.Int("login-clients", 8, "logins at once while setting up")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	lmpList, fmpList := strings.Split(*lmps, ","), strings.Split(*fmps, ",")
+	if len(lmpList) != len(fmpList) || *hunters%4 != 0 || *hunters <= 0 {
+		return fmt.Errorf("need as many --lmp as --fmp addresses and a positive multiple of 4 hunters")
+	}
+	fmt.Printf("setting up %d hunters on %d edge(s)...\n", *hunters, len(lmpList))
+	begin := time.Now()
+	clients, err := seatHunters(ctx, lmpList, fmpList, *hunters, *server, *logins)
+	for _, c := range clients {
+		if c != nil {
+			defer c.Close()
+		}
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Printf("seated in %v\n", time.Since(begin).Round(time.Millisecond))
+	res := relayRun(ctx, clients, *rate, *duration)
+	fmt.Printf("mh3net relay  (%d hunters, %.0f/s each): %s\n", *hunters, *rate, res)
+	if !*direct {
+		return nil
+	}
+	dres, err := directRelay(ctx, *hunters, *rate, *duration)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("direct relay  (%d hunters, %.0f/s each): %s\n", *hunters, *rate, dres)
+	return nil
+}
+
+// seatHunters logs hunters in and puts every 4 in one city: the first
+// creates it, the other three join, alternating edges.
+func seatHunters(ctx context.Context, lmps, fmps []string, n, server, parallel int) ([]*gameclient.Client, error) {
+	clients := make([]*gameclient.Client, n)
+	ids := make([]string, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for w := 0; w < parallel; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				e := i % len(lmps)
+				c, id, err := gameclient.LoginFromLMP(lmps[e], fmps[e], &gameclient.Console{}, fmt.Sprintf("R%d", i), server)
+				if err == nil {
+					_, _, err = c.Arrive(50)
+				}
+				mu.Lock()
+				clients[i], ids[i] = c, id
+				if err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("hunter %d: %w", i, err)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return clients, firstErr
+	}
+	// 96 hunters (24 cities) per gate keeps gates under their capacity
+	// (100 in the default world) and 1 000 hunters within 11 gates.
+	for g := 0; g*4 < n; g++ {
+		group := clients[g*4 : g*4+4]
+		gate, city := uint16(g/24+1), uint16(g%24+1)
+		for _, c := range group {
+			if err := c.Down(gate); err != nil {
+				return clients, fmt.Errorf("into gate %d: %w", gate, err)
+			}
+		}
+		if err := group[0].CreateCity(city, nil); err != nil {
+			return clients, fmt.Errorf("create city %d/%d: %w", gate, city, err)
+		}
+		for _, c := range group[1:] {
+			if _, err := c.JoinCity(uint32(server), gate, city); err != nil {
+				return clients, fmt.Errorf("join city %d/%d: %w", gate, city, err)
+			}
+		}
+	}
+	for _, c := range clients {
+		c.Drain(100 * time.Millisecond) // notices of the seating
+	}
+	return clients, nil
+}
+
+// relayResult summarises one run.
+type relayResult struct {
+	sent, delivered int64
+	p50, p99, max   time.Duration
+}
+
+func (r relayResult) String() string {
+	return fmt.Sprintf("sent %d, delivered %d; latency p50 %v p99 %v max %v",
+		r.sent, r.delivered, r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.max.Round(10*time.Microsecond))
+}
+
+// positionPayload is 8 bytes of send time (Unix ns) and padding to the
+// size of a real position update (~0x20 bytes).
+func positionPayload(t time.Time) []byte {
+	b := make([]byte, 32)
+	binary.BigEndian.PutUint64(b, uint64(t.UnixNano()))
+	return b
+}
+
+func relayRun(ctx context.Context, clients []*gameclient.Client, rate float64, d time.Duration) relayResult {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	rec := latency.NewRecorder()
+	var sent, delivered atomic.Int64
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		c.Timeout = d + 5*time.Second
+		wg.Add(2)
+		go func() { // reader
+			defer wg.Done()
+			for {
+				p, err := c.Next()
+				if err != nil || ctx.Err() != nil {
+					return
+				}
+				if p.ID != pat.IDNtcLayerUserPosition {
+					continue
+				}
+				var m pat.NtcLayerUserPosition
+				if pat.Unmarshal(p.Payload, &m) != nil || len(m.Payload) < 8 {
+					continue
+				}
+				sentAt := time.Unix(0, int64(binary.BigEndian.Uint64(m.Payload)))
+				rec.Add(time.Since(sentAt))
+				delivered.Add(1)
+			}
+		}()
+		go func() { // sender
+			defer wg.Done()
+			// Each hunter starts at its own phase of the period, as
+			// players do: tickers started together would send in
+			// bursts of every hunter at once and measure the queue.
+			period := time.Duration(float64(time.Second) / rate)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Duration(i) * period / time.Duration(len(clients))):
+			}
+			t := time.NewTicker(period)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case now := <-t.C:
+					if c.Position(positionPayload(now)) == nil {
+						sent.Add(1)
+					}
+				}
+			}
+		}()
+	}
+	<-ctx.Done()
+	for _, c := range clients {
+		c.Conn().SetReadDeadline(time.Now()) // end the readers
+	}
+	wg.Wait()
+	p := rec.Percentiles(50, 99, 100)
+	return relayResult{sent: sent.Load(), delivered: delivered.Load(), p50: p[0], p99: p[1], max: p[2]}
+}
+
+// directRelay runs the same traffic through the simplest relay there is:
+// one TCP server that copies each client's frames, prefixed with its id
+// as mh3net does, to the other three of its group.
+func directRelay(ctx context.Context, n int, rate float64, d time.Duration) (relayResult, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return relayResult{}, err
+	}
+	defer ln.Close()
+	var mu sync.Mutex
+	groups := map[int][]net.Conn{}
+	go func() {
+		for i := 0; ; i++ {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			g := i / 4
+			mu.Lock()
+			groups[g] = append(groups[g], c)
+			mu.Unlock()
+			id := fmt.Sprintf("D%05d", i)
+			go func() {
+				var hdr [pat.HeaderSize]byte
+				for {
+					if _, err := io.ReadFull(c, hdr[:]); err != nil {
+						return
+					}
+					h, err := pat.ParseHeader(hdr[:], pat.MaxPayload)
+					if err != nil {
+						return
+					}
+					body := make([]byte, h.Size)
+					if _, err := io.ReadFull(c, body); err != nil {
+						return
+					}
+					frame, _ := pat.AppendMessage(nil, h.Seq, &pat.NtcLayerUserPosition{SenderID: []byte(id), Payload: body})
+					mu.Lock()
+					mates := slices.Clone(groups[g])
+					mu.Unlock()
+					for _, m := range mates {
+						if m != c {
+							m.Write(frame)
+						}
+					}
+				}
+			}()
+		}
+	}()
+	clients := make([]*gameclient.Client, n)
+	for i := range clients {
+		c, err := gameclient.Dial(ln.Addr().String())
+		if err != nil {
+			return relayResult{}, err
+		}
+		defer c.Close()
+		clients[i] = c
+	}
+	time.Sleep(100 * time.Millisecond) // every connection accepted
+	res := relayRun(ctx, clients, rate, d)
+	if res.delivered == 0 {
+		return res, errors.New("the direct relay delivered nothing")
+	}
+	return res, nil
+}

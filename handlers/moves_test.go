@@ -1,0 +1,101 @@
+package handlers
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/mh3net/mh3net/bus"
+	"github.com/mh3net/mh3net/events"
+	"github.com/mh3net/mh3net/pat"
+)
+
+// A move whose first attempt was applied but never answered (its handler
+// died after the appends, or its deadline passed before the answer was
+// kept) is retried by the edge with the same request id, and the retry
+// finds no kept answer. Deciding again on the moved hunter used to move
+// it again (LayerUp twice) or refuse the move it had made (LayerDown from
+// inside the gate into city 1: "no longer exists"), so the game and the
+// world disagreed on where the hunter stands. The retry now answers as
+// the first attempt did, moves nothing, and tells the layers again.
+func TestRetriedMoveWithoutKeptAnswer(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	const conn, id = "conn-moves", "MOVE01"
+	r.setSession(conn, Session{CapcomID: id, HunterName: []byte("Mover"), FmpServer: 1})
+	answer := func(req string, m pat.Message) (pat.Packet, string) {
+		t.Helper()
+		frame, err := pat.AppendMessage(nil, 1, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reply := r.sendFrame("fmp", conn, req, frame)
+		ps, err := pat.SplitFrames(reply.Data)
+		if err != nil || len(ps) != 1 {
+			t.Fatalf("%s: %d frames, %v (error header %q)", req, len(ps), err, reply.Header.Get(bus.HeaderError))
+		}
+		return ps[0], reply.Header.Get(bus.HeaderLayer)
+	}
+	if p, _ := answer("start", &pat.ReqLayerStart{}); p.ID != pat.IDAnsLayerStart {
+		t.Fatalf("LayerStart answered %s", p.ID)
+	}
+	located := func() int {
+		envs, err := r.st.Load(ctx, events.HunterStream(id), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(envs)
+	}
+	// What the gate's hunters are told.
+	gate, err := r.nc.SubscribeSync(bus.RoomSubject("s1.g1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	told := func() []pat.ID {
+		var ids []pat.ID
+		for {
+			m, err := gate.NextMsg(200 * time.Millisecond)
+			if err != nil {
+				return ids
+			}
+			ps, _ := pat.SplitFrames(m.Data)
+			for _, p := range ps {
+				ids = append(ids, p.ID)
+			}
+		}
+	}
+	for _, mv := range []struct {
+		req  string
+		m    pat.Message
+		ans  pat.ID
+		room string
+		tell pat.ID
+	}{
+		{"down", &pat.ReqLayerDown{Number: 1}, pat.IDAnsLayerDown, "s1.g1", pat.IDNtcLayerIn},
+		{"up", &pat.ReqLayerUp{}, pat.IDAnsLayerUp, "s1", pat.IDNtcLayerOut},
+	} {
+		if p, room := answer(mv.req, mv.m); p.ID != mv.ans || room != mv.room {
+			t.Fatalf("%s: %s into %q", mv.req, p.ID, room)
+		}
+		if ids := told(); len(ids) != 1 || ids[0] != mv.tell {
+			t.Fatalf("%s: the gate was told %v", mv.req, ids)
+		}
+		n := located()
+		// The answer never got kept.
+		if err := r.s.kv.replies.Purge(ctx, kvKey(mv.req)); err != nil {
+			t.Fatal(err)
+		}
+		if p, room := answer(mv.req, mv.m); p.ID != mv.ans || room != mv.room {
+			var a pat.AnsAlert
+			pat.Unmarshal(p.Payload, &a)
+			t.Fatalf("%s retried: %s %q into %q, want %s into %q", mv.req, p.ID, a.Message, room, mv.ans, mv.room)
+		}
+		if located() != n {
+			t.Fatalf("%s retried: the hunter moved again", mv.req)
+		}
+		// The first attempt may have died before telling anyone.
+		if ids := told(); len(ids) != 1 || ids[0] != mv.tell {
+			t.Fatalf("%s retried: the gate was told %v, want %s again", mv.req, ids, mv.tell)
+		}
+	}
+}

@@ -1,0 +1,118 @@
+package jsstore
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	natsserver "github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+
+	"github.com/mh3net/mh3net/internal/testport"
+	"github.com/mh3net/mh3net/natsrv"
+	"github.com/mh3net/mh3net/store"
+	"github.com/mh3net/mh3net/store/storetest"
+)
+
+// clusterBackend is three NATS servers in a cluster, the event log kept
+// in 3 replicas: what a deployment beyond one box runs. A clustered
+// stream reports a conflicting append with another error code than a
+// single server (10164, not 10071); the acceptance suite on a cluster is
+// what keeps the store from taking it for an outage.
+type clusterBackend struct {
+	dir          string
+	client, clus [3]int
+	mu           sync.Mutex
+	ns           [3]*natsserver.Server
+}
+
+func newClusterBackend(t *testing.T) *clusterBackend {
+	b := &clusterBackend{dir: t.TempDir()}
+	for i := range 3 {
+		b.client[i], b.clus[i] = testport.Get(t), testport.Get(t)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i := range 3 {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = b.startNode(i) }()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		for _, ns := range b.ns {
+			if ns != nil {
+				ns.Shutdown()
+				ns.WaitForShutdown()
+			}
+		}
+	})
+	return b
+}
+
+func (b *clusterBackend) startNode(i int) error {
+	var routes []string
+	for j := range 3 {
+		if j != i {
+			routes = append(routes, fmt.Sprintf("127.0.0.1:%d", b.clus[j]))
+		}
+	}
+	ns, err := natsrv.Start(natsrv.Options{Port: b.client[i], StoreDir: filepath.Join(b.dir, fmt.Sprint(i)),
+		Name: fmt.Sprintf("n%d", i+1), ClusterName: "test", ClusterPort: b.clus[i], Routes: routes})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := natsrv.WaitJetStream(ctx, ns); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	b.ns[i] = ns
+	b.mu.Unlock()
+	return nil
+}
+
+func (b *clusterBackend) urls() string {
+	var u []string
+	for _, p := range b.client {
+		u = append(u, fmt.Sprintf("nats://127.0.0.1:%d", p))
+	}
+	return strings.Join(u, ",")
+}
+
+func (b *clusterBackend) Open(t *testing.T) store.Store {
+	nc, err := nats.Connect(b.urls(), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s, err := Open(ctx, nc, Options{Replicas: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Restart restarts one node of the three; the stream keeps its quorum.
+func (b *clusterBackend) Restart(t *testing.T) {
+	b.ns[0].Shutdown()
+	b.ns[0].WaitForShutdown()
+	if err := b.startNode(0); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAcceptanceOnACluster(t *testing.T) {
+	storetest.Run(t, newClusterBackend(t))
+}
