@@ -392,13 +392,18 @@ func (s *Service) runPatiently(c *Call, r route, deadline time.Time) error {
 func (s *Service) run(c *Call, r route) error {
 	for n := 1; ; n++ {
 		c.reset()
-		if err := r.fn(c, c.payload); err != nil {
-			return err
+		if n == 2 {
+			// What this run lost to may be a follower's stale answer:
+			// decide again on what the leaders hold.
+			c.ctx = withLeaderReads(c.ctx, s.nc)
 		}
-		if testHookAfterRun != nil {
-			testHookAfterRun(c)
+		err := r.fn(c, c.payload)
+		if err == nil {
+			if testHookAfterRun != nil {
+				testHookAfterRun(c)
+			}
+			err = c.apply()
 		}
-		err := c.apply()
 		if err == nil {
 			return nil
 		}

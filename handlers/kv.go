@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/mh3net/mh3net/bus"
@@ -131,6 +133,18 @@ func (b *buckets) keep(ctx context.Context, every time.Duration, log *slog.Logge
 
 // getJSON reads key into v; found is false when the key is absent.
 func getJSON(ctx context.Context, kv jetstream.KeyValue, key string, v any) (rev uint64, found bool, err error) {
+	if nc, ok := ctx.Value(leaderReadsKey{}).(*nats.Conn); ok {
+		data, rev, found, err := leaderGet(ctx, nc, kv.Bucket(), key)
+		if err != nil {
+			return 0, false, fmt.Errorf("%w: kv %s get %s: %w", errUnavailable, kv.Bucket(), key, err)
+		}
+		if found {
+			if err := json.Unmarshal(data, v); err != nil {
+				return 0, false, fmt.Errorf("kv %s: %s holds bad JSON: %w", kv.Bucket(), key, err)
+			}
+		}
+		return rev, found, nil
+	}
 	e, err := kv.Get(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return 0, false, nil
@@ -205,4 +219,55 @@ func discardOld(ctx context.Context, js jetstream.JetStream, bucket string) erro
 	cfg.Discard = jetstream.DiscardOld
 	_, err = js.UpdateStream(ctx, cfg)
 	return err
+}
+
+// A follower may answer a JetStream direct get (what KeyValue.Get uses)
+// with a value older than a write already acknowledged: every replica of
+// a clustered bucket serves direct gets. A decision that lost a
+// compare-and-set, or that must see another process's write (a ticket
+// handed over), reads through the stream leader instead.
+type leaderReadsKey struct{}
+
+// withLeaderReads makes getJSON under ctx read through the stream leader.
+func withLeaderReads(ctx context.Context, nc *nats.Conn) context.Context {
+	if nc == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, leaderReadsKey{}, nc)
+}
+
+// leaderGet reads a key's last entry with the stream's message-get API,
+// which only the stream's leader answers.
+func leaderGet(ctx context.Context, nc *nats.Conn, bucket, key string) (data []byte, rev uint64, found bool, err error) {
+	req, _ := json.Marshal(struct {
+		LastBySubject string `json:"last_by_subj"`
+	}{"$KV." + bucket + "." + key})
+	m, err := nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.GET.KV_"+bucket, req)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	var resp struct {
+		Message *struct {
+			Seq     uint64 `json:"seq"`
+			Headers []byte `json:"hdrs"`
+			Data    []byte `json:"data"`
+		} `json:"message"`
+		Error *jetstream.APIError `json:"error"`
+	}
+	if err := json.Unmarshal(m.Data, &resp); err != nil {
+		return nil, 0, false, fmt.Errorf("kv %s: bad message-get answer: %w", bucket, err)
+	}
+	if resp.Error != nil {
+		if resp.Error.ErrorCode == jetstream.JSErrCodeMessageNotFound {
+			return nil, 0, false, nil
+		}
+		return nil, 0, false, resp.Error
+	}
+	if resp.Message == nil {
+		return nil, 0, false, fmt.Errorf("kv %s: empty message-get answer", bucket)
+	}
+	if h := resp.Message.Headers; bytes.Contains(h, []byte("KV-Operation: DEL")) || bytes.Contains(h, []byte("KV-Operation: PURGE")) {
+		return nil, 0, false, nil
+	}
+	return resp.Message.Data, resp.Message.Seq, true, nil
 }

@@ -149,6 +149,11 @@ func (c *Call) Changed() { c.sess.dirty = true }
 func (c *Call) adopt(ticket string) (bool, error) {
 	var rec ticketRecord
 	rev, found, err := getJSON(c.ctx, c.s.kv.tickets, kvKey(ticket), &rec)
+	if err == nil && !found {
+		// The hand-over was written by another process moments ago; a
+		// lagging replica may not hold it yet.
+		rev, found, err = getJSON(withLeaderReads(c.ctx, c.s.nc), c.s.kv.tickets, kvKey(ticket), &rec)
+	}
 	if err != nil || !found {
 		return false, err
 	}
@@ -294,9 +299,13 @@ const transitGrace = 60 * time.Second
 // with the same ticket).
 func (c *Call) claimOnline(s *Session) error {
 	key := kvKey(s.CapcomID)
+	ctx := c.ctx
 	for attempt := 0; attempt < 8; attempt++ {
+		if attempt == 1 {
+			ctx = withLeaderReads(ctx, c.s.nc)
+		}
 		var cur Presence
-		rev, found, err := getJSON(c.ctx, c.s.kv.online, key, &cur)
+		rev, found, err := getJSON(ctx, c.s.kv.online, key, &cur)
 		if err != nil {
 			return err
 		}
