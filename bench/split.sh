@@ -24,20 +24,22 @@ if [ "${STORE:-js}" = pg ]; then
   "$B" migrate --postgres "$URL" >/dev/null
   PG=(--postgres "$URL")
 fi
-"$B" nats --data "$DIR/nats" --nats-port 14222 --log-level warn >"$DIR/nats.log" 2>&1 &
+env ${SERVER_ENV:-} "$B" nats --data "$DIR/nats" --nats-port 14222 --log-level warn >"$DIR/nats.log" 2>&1 &
 NATS=$!
 sleep 1.5
 for i in $(seq "${HANDLERS:-1}"); do
-  "$B" handlers --nats nats://127.0.0.1:14222 --log-level warn "${PG[@]}" >"$DIR/handlers$i.log" 2>&1 &
+  env ${SERVER_ENV:-} "$B" handlers --nats nats://127.0.0.1:14222 --log-level warn "${PG[@]}" >"$DIR/handlers$i.log" 2>&1 &
   PIDS+=($!)
 done
 # Seating 1 000 hunters takes minutes and the load tool reads no socket
 # meanwhile, so keep-alives are relaxed; the limits allow one address.
 E=(--nats nats://127.0.0.1:14222 --host 127.0.0.1 --advertise 127.0.0.1 --connection-delay 10ms
    --log-level warn --max-conns-per-ip 4096 --conn-rate 1000 --conn-burst 2000 --line-check 10m)
-"$B" edge "${E[@]}" --opn-port 18300 --lmp-port 18301 --fmp-port 18302 --rfp-port 18303 >"$DIR/edge1.log" 2>&1 &
+# EDGE1_ARGS: more flags for the first edge (e.g. --pprof 127.0.0.1:6061);
+# SERVER_ENV: environment for the server processes (e.g. GOMAXPROCS=1).
+env ${SERVER_ENV:-} "$B" edge "${E[@]}" ${EDGE1_ARGS:-} --opn-port 18300 --lmp-port 18301 --fmp-port 18302 --rfp-port 18303 >"$DIR/edge1.log" 2>&1 &
 PIDS+=($!)
-"$B" edge "${E[@]}" --opn-port 18310 --lmp-port 18311 --fmp-port 18312 --rfp-port 18313 >"$DIR/edge2.log" 2>&1 &
+env ${SERVER_ENV:-} "$B" edge "${E[@]}" --opn-port 18310 --lmp-port 18311 --fmp-port 18312 --rfp-port 18313 >"$DIR/edge2.log" 2>&1 &
 PIDS+=($!)
 for p in 18301 18311; do for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$p) 2>/dev/null && break; sleep 0.1; done; done
 sleep 2

@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/mh3net/mh3net/bus"
 	"github.com/mh3net/mh3net/edge/wiitls"
+	"github.com/mh3net/mh3net/fanout"
 	"github.com/mh3net/mh3net/metrics"
 	"github.com/mh3net/mh3net/pat"
 )
@@ -378,6 +380,10 @@ func (c *conn) keepAlive() {
 // the socket is not read. A frame whose id is not in the packet table is
 // read past and dropped here, as MH3SP ignores it; line-check answers are
 // noted. Everything else joins the queue for the handlers.
+// readBuffer is each connection's read buffer: a few position updates,
+// small enough for tens of thousands of idle connections.
+const readBuffer = 256
+
 func (c *conn) readLoop() {
 	cfg := c.l.cfg
 	idle := 3*cfg.LineCheckInterval + cfg.ConnectionDelay
@@ -385,17 +391,28 @@ func (c *conn) readLoop() {
 	wait := time.NewTimer(time.Hour)
 	wait.Stop()
 	var hdr [pat.HeaderSize]byte
+	// One read takes what the socket holds (often a whole frame, or
+	// several), instead of three reads per frame; a deadline is set only
+	// before a read that may block.
+	br := bufio.NewReaderSize(c.net, readBuffer)
+	need := func(n int, d time.Duration) {
+		if br.Buffered() < n {
+			c.net.SetReadDeadline(time.Now().Add(d))
+		}
+	}
 	for {
 		if !c.throttle(lim, wait) {
 			return
 		}
-		c.net.SetReadDeadline(time.Now().Add(idle))
-		if _, err := io.ReadFull(c.net, hdr[:1]); err != nil {
+		need(1, idle)
+		b, err := br.ReadByte()
+		if err != nil {
 			c.readFailed(err, "waiting for a packet")
 			return
 		}
-		c.net.SetReadDeadline(time.Now().Add(cfg.BodyTimeout))
-		if _, err := io.ReadFull(c.net, hdr[1:]); err != nil {
+		hdr[0] = b
+		need(pat.HeaderSize-1, cfg.BodyTimeout)
+		if _, err := io.ReadFull(br, hdr[1:]); err != nil {
 			c.readFailed(err, "reading a header")
 			return
 		}
@@ -407,8 +424,9 @@ func (c *conn) readLoop() {
 		}
 		c.framesIn++
 		c.bytesIn += pat.HeaderSize + int64(h.Size)
+		need(int(h.Size), cfg.BodyTimeout)
 		if h.ID == pat.IDAnsLineCheck || !h.ID.Known() {
-			if _, err := io.CopyN(io.Discard, c.net, int64(h.Size)); err != nil {
+			if _, err := br.Discard(int(h.Size)); err != nil {
 				c.readFailed(err, "reading the body of "+h.ID.String())
 				return
 			}
@@ -425,7 +443,7 @@ func (c *conn) readLoop() {
 		}
 		frame := make([]byte, pat.HeaderSize+int(h.Size))
 		copy(frame, hdr[:])
-		if _, err := io.ReadFull(c.net, frame[pat.HeaderSize:]); err != nil {
+		if _, err := io.ReadFull(br, frame[pat.HeaderSize:]); err != nil {
 			c.readFailed(err, "reading the body of "+h.ID.String())
 			return
 		}
@@ -433,8 +451,15 @@ func (c *conn) readLoop() {
 			return // kicked meanwhile: nothing more goes to the handlers
 		}
 		if h.ID.IsNotification() {
-			// Relays and reports need no answer: straight to the handlers
-			// (the rate limit above bounds them).
+			// Relays and reports need no answer: straight to the layer
+			// (positions, layer binaries) or to the handlers (the rate
+			// limit above bounds them).
+			if c.l.cfg.Server == "fmp" && fanout.Local(h.ID) {
+				if !c.relay(frame, h.ID) {
+					return
+				}
+				continue
+			}
 			c.publishNtc(frame)
 			continue
 		}
@@ -674,6 +699,53 @@ func (c *conn) leaveRooms() {
 		}
 	}
 	c.member = [len(bus.MembershipHeaders)]string{}
+}
+
+// relay stamps a position or layer binary with the tag the handlers gave
+// the connection and publishes it to the connection's layer room, which
+// every edge with members there delivers, skipping this connection. It
+// is false when the frame was malformed and the connection is closed.
+func (c *conn) relay(frame []byte, id pat.ID) bool {
+	c.mmu.Lock()
+	room, tag := c.member[memberLayer], c.member[memberTag]
+	c.mmu.Unlock()
+	if room == "" || tag == "" {
+		if c.l.log.Enabled(context.Background(), slog.LevelDebug) {
+			c.logger().Debug("relay from a connection outside the layer system, dropped", "packet", id.String())
+		}
+		c.l.m.Notification(id, metrics.OK)
+		return true
+	}
+	out, err := fanout.Stamp(frame, tag)
+	if err != nil {
+		c.l.m.Notification(id, metrics.Error)
+		c.logger().Info("client sent a bad relay", "packet", id.String(), "err", err)
+		c.kick("malformed "+id.String(), msgBadPacket)
+		return false
+	}
+	msg := nats.NewMsg(bus.RoomSubject(room))
+	msg.Data = out
+	msg.Header.Set(bus.HeaderSkip, c.id)
+	if err := c.l.nc.PublishMsg(msg); err != nil {
+		c.l.m.Notification(id, metrics.Unavailable)
+		c.logger().Warn("publish relay", "err", err)
+		return true
+	}
+	c.l.m.Notification(id, metrics.OK)
+	return true
+}
+
+// Positions of the membership kinds in conn.member.
+const (
+	memberLayer = iota
+	memberCircle
+	memberTag
+)
+
+func init() {
+	if bus.MembershipHeaders[memberLayer] != bus.HeaderLayer || bus.MembershipHeaders[memberCircle] != bus.HeaderCircle || bus.MembershipHeaders[memberTag] != bus.HeaderTag {
+		panic("edge: membership positions out of step with bus.MembershipHeaders")
+	}
 }
 
 // publishNtc hands a notification the game sent (a relay, chat, a

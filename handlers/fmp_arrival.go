@@ -5,6 +5,7 @@ import (
 
 	"github.com/mh3net/mh3net/bus"
 	"github.com/mh3net/mh3net/events"
+	"github.com/mh3net/mh3net/fanout"
 	"github.com/mh3net/mh3net/pat"
 	"github.com/mh3net/mh3net/world"
 )
@@ -45,7 +46,7 @@ func (s *Service) ReqLayerStart(c *Call, m *pat.ReqLayerStart) error {
 	if err := c.leaveTo(sess, h, srv, "layer start"); err != nil {
 		return err
 	}
-	c.SetMembership(bus.HeaderTag, tag(sess.CapcomID, sess.HunterName))
+	c.SetMembership(bus.HeaderTag, fanout.Tag(sess.CapcomID, sess.HunterName))
 	return c.Answer(&pat.AnsLayerStart{Layer: s.entry(srv, s.cfg.Now()).Data})
 }
 

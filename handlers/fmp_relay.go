@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"fmt"
 	"sort"
 
+	"github.com/mh3net/mh3net/fanout"
 	"github.com/mh3net/mh3net/pat"
 	"github.com/mh3net/mh3net/world"
 )
@@ -20,7 +22,7 @@ func (c *Call) sender() (string, []byte, bool) {
 		c.log.Debug("relay from a connection outside the layer system, dropped")
 		return "", nil, false
 	}
-	id, name, err := untag(c.Tag)
+	id, name, err := fanout.Untag(c.Tag)
 	if err != nil {
 		c.log.Warn("relay with a bad tag, dropped", "err", err)
 		return "", nil, false
@@ -28,28 +30,19 @@ func (c *Call) sender() (string, []byte, bool) {
 	return id, name, true
 }
 
-// NtcLayerUserPosition: prefixed with the sender's Capcom ID.
-func (s *Service) NtcLayerUserPosition(c *Call, m *pat.NtcLayerUserPositionFromClient) error {
-	id, _, ok := c.sender()
-	if !ok {
+// relayLocal relays NtcLayerUserPosition and NtcLayerBinary, which the
+// edges normally stamp and fan out themselves (package fanout); an edge
+// that sends them here anyway (an older one, mid rolling upgrade) gets
+// the same bytes delivered.
+func (s *Service) relayLocal(c *Call, payload []byte) error {
+	if _, _, ok := c.sender(); !ok {
 		return nil
 	}
-	c.broadcast(c.LayerRoom, c.Conn, c.Seq, &pat.NtcLayerUserPosition{SenderID: []byte(id), Payload: m.Payload})
-	return nil
-}
-
-// NtcLayerBinary: the client's blank LayerUserInfo is replaced by the
-// sender's id and a LayerBinaryInfo.
-func (s *Service) NtcLayerBinary(c *Call, m *pat.NtcLayerBinaryFromClient) error {
-	id, name, ok := c.sender()
-	if !ok {
-		return nil
+	frame, err := fanout.StampPacket(pat.Packet{Seq: c.Seq, ID: c.ID, Payload: payload}, c.Tag)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errBadPacket, err)
 	}
-	var info pat.Data
-	info.SetLong(pat.LayerBinaryUnknown01, pat.LayerBinaryUnknown01Value).
-		SetString(pat.LayerBinaryCapcomID, []byte(id)).
-		SetString(pat.LayerBinaryHunterName, name)
-	c.broadcast(c.LayerRoom, c.Conn, c.Seq, &pat.NtcLayerBinary{SenderID: []byte(id), Info: info, Payload: m.Payload})
+	c.pushes = append(c.pushes, push{room: c.LayerRoom, skip: c.Conn, data: frame})
 	return nil
 }
 

@@ -103,8 +103,8 @@ func (s *Service) table() map[uint32]route {
 	add(pat.IDReqLayerMediationLock, onFMP, true, false, on(s.ReqLayerMediationLock))
 	add(pat.IDReqLayerMediationUnlock, onFMP, true, false, on(s.ReqLayerMediationUnlock))
 	// FMP: relays and chat (notifications: no answer, run in place).
-	add(pat.IDNtcLayerUserPosition, onFMP, false, pureRoute, on(s.NtcLayerUserPosition))
-	add(pat.IDNtcLayerBinary, onFMP, false, pureRoute, on(s.NtcLayerBinary))
+	add(pat.IDNtcLayerUserPosition, onFMP, false, pureRoute, s.relayLocal)
+	add(pat.IDNtcLayerBinary, onFMP, false, pureRoute, s.relayLocal)
 	add(pat.IDNtcLayerBinary2, onFMP, false, pureRoute, on(s.NtcLayerBinary2))
 	add(pat.IDNtcLayerChat, onFMP, false, pureRoute, on(s.NtcLayerChat))
 	add(pat.IDReqLayerTell, onFMP, false, false, on(s.ReqLayerTell))

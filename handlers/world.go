@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -11,7 +9,6 @@ import (
 
 	"github.com/mh3net/mh3net/bus"
 	"github.com/mh3net/mh3net/events"
-	"github.com/mh3net/mh3net/ids"
 	"github.com/mh3net/mh3net/pat"
 	"github.com/mh3net/mh3net/world"
 )
@@ -118,33 +115,6 @@ func reverse(s string) string {
 		b[i], b[j] = b[j], b[i]
 	}
 	return string(b)
-}
-
-// tag is the identity an edge stamps on the hunter's notifications
-// (bus.HeaderTag): Capcom ID and name, as lp2 strings, in base64.
-func tag(capcomID string, name []byte) string {
-	b := binary.BigEndian.AppendUint16(nil, uint16(len(capcomID)))
-	b = append(b, capcomID...)
-	b = binary.BigEndian.AppendUint16(b, uint16(len(name)))
-	b = append(b, name...)
-	return base64.RawStdEncoding.EncodeToString(b)
-}
-
-// untag reads a tag back.
-func untag(s string) (capcomID string, name []byte, err error) {
-	b, err := base64.RawStdEncoding.DecodeString(s)
-	if err != nil {
-		return "", nil, err
-	}
-	r := pat.NewReader(b)
-	id, n := r.LP2(), r.LP2()
-	if err := r.Done(); err != nil {
-		return "", nil, err
-	}
-	if _, err := ids.CapcomID(id); err != nil {
-		return "", nil, err
-	}
-	return string(id), n, nil
 }
 
 // worldSweeper moves the hunters of a dead edge out of the world.

@@ -63,7 +63,7 @@ func (o Options) AuthEnabled() bool {
 }
 
 // EdgePermissions is what the edge role may do: send packets to the
-// handlers, announce closed connections, bind to the edge registry and
+// handlers, relay positions to layer rooms, announce closed connections, bind to the edge registry and
 // write its own entry, and receive pushes for its connections and the
 // answers to its own requests (which come to inboxes under
 // bus.EdgeInboxPrefix). Nothing else: no JetStream administration, no
@@ -74,6 +74,11 @@ func EdgePermissions() *server.Permissions {
 			bus.RequestPrefix + ">",
 			"mh3.ntc.>",
 			bus.ClosedPrefix + ">",
+			// Positions and layer binaries, stamped with the tag the
+			// handlers gave the connection (package fanout). An edge's
+			// notifications already carry the membership the handlers
+			// trust, so this gives it no reach it did not have.
+			bus.RoomPrefix + ">",
 			"$KV." + bus.EdgesBucket + ".>",
 			// jetstream.KeyValue(bucket) reads the stream's info; Put and
 			// Delete publish on $KV.<bucket>.<key> and get their
