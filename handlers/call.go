@@ -26,8 +26,10 @@ import (
 // NATS or the store itself. The pipeline (handle) applies the result in
 // one order: events, session, kept answer, pushes, reply.
 type Call struct {
-	ctx    context.Context
-	s      *Service
+	ctx context.Context
+	s   *Service
+	// log is made on first use (logger): a logger with attributes costs
+	// more to make than most packets cost to handle, and most log nothing.
 	log    *slog.Logger
 	Server string // opn, lmp, fmp, rfp
 	Conn   string // connection id
@@ -236,6 +238,14 @@ func (c *Call) reset() {
 	c.loggedIn, c.loginTook = false, 0
 }
 
+// logger is the call's logger, with the packet's attributes.
+func (c *Call) logger() *slog.Logger {
+	if c.log == nil {
+		c.log = c.s.log.With("server", c.Server, "conn", c.Conn, "packet", c.ID.String(), "seq", c.Seq)
+	}
+	return c.log
+}
+
 // maxRuns bounds how often a handler runs again after a conflict.
 const maxRuns = 8
 
@@ -276,7 +286,6 @@ func (s *Service) handle(ctx context.Context, server string, h nats.Header, fram
 		Tag:        h.Get(bus.HeaderTag),
 		payload:    p.Payload,
 	}
-	c.log = s.log.With("server", server, "conn", c.Conn, "packet", p.ID.String(), "seq", p.Seq)
 	// The edge gives up on the request at its deadline and may retry it:
 	// the handler must stop working on this attempt by then too.
 	deadline := time.Now().Add(handlerTimeout)
@@ -293,11 +302,11 @@ func (s *Service) handle(ctx context.Context, server string, h nats.Header, fram
 	if !ok || !r.servedOn(server) {
 		switch {
 		case ok:
-			c.log.Info("packet not served on this server, ignored", "size", len(p.Payload))
+			c.logger().Info("packet not served on this server, ignored", "size", len(p.Payload))
 		case p.ID.Known():
-			c.log.Info("unsupported packet, ignored", "size", len(p.Payload))
+			c.logger().Info("unsupported packet, ignored", "size", len(p.Payload))
 		default:
-			c.log.Warn("unknown packet id, ignored", "size", len(p.Payload))
+			c.logger().Warn("unknown packet id, ignored", "size", len(p.Payload))
 		}
 		outcome = metrics.Ignored
 		return nil, out
@@ -307,15 +316,15 @@ func (s *Service) handle(ctx context.Context, server string, h nats.Header, fram
 		if err != nil {
 			// Without the reply cache a retry recomputes the answer
 			// (identifiers and event ids come from the request id): go on.
-			c.log.Warn("request id not claimed", "err", err)
+			c.logger().Warn("request id not claimed", "err", err)
 		}
 		if kept != nil {
-			c.log.Debug("answering a retried request with the first attempt's answer", "req", c.Req)
+			c.logger().Debug("answering a retried request with the first attempt's answer", "req", c.Req)
 			kept.header(out)
 			return kept.Data, out
 		}
 	}
-	c.log.Debug("handling")
+	c.logger().Debug("handling")
 	if err := s.runPatiently(c, r, deadline); err != nil {
 		if r.mutates && c.Req != "" {
 			s.replies.release(context.WithoutCancel(ctx), c.Req)
@@ -327,7 +336,7 @@ func (s *Service) handle(ctx context.Context, server string, h nats.Header, fram
 			// its attempts are spent): a dependency that is back by then
 			// (a NATS node lost, its streams electing new leaders) costs
 			// the player a wait, not the connection.
-			c.log.Warn("dependency unavailable, leaving the packet to the edge's retry", "err", err)
+			c.logger().Warn("dependency unavailable, leaving the packet to the edge's retry", "err", err)
 			return nil, nil
 		}
 		return s.failed(c, err)
@@ -375,7 +384,7 @@ func (s *Service) runPatiently(c *Call, r route, deadline time.Time) error {
 		if err == nil || !transient(err) || c.ctx.Err() != nil || time.Until(deadline) < 2*pause {
 			return err
 		}
-		c.log.Debug("dependency unavailable, trying again", "err", err, "in", pause)
+		c.logger().Debug("dependency unavailable, trying again", "err", err, "in", pause)
 		t := time.NewTimer(pause)
 		select {
 		case <-c.ctx.Done():
@@ -413,7 +422,7 @@ func (s *Service) run(c *Call, r route) error {
 		if n == maxRuns {
 			return fmt.Errorf("%w: state keeps changing under %s: %w", errUnavailable, c.ID, err)
 		}
-		c.log.Debug("state moved meanwhile, deciding again", "err", err, "run", n)
+		c.logger().Debug("state moved meanwhile, deciding again", "err", err, "run", n)
 	}
 }
 
@@ -445,7 +454,7 @@ func (s *Service) publish(c *Call, ps push) {
 		m.Header.Set(bus.HeaderReason, "kicked by "+c.Conn)
 	}
 	if err := s.nc.PublishMsg(m); err != nil {
-		c.log.Warn("push", "to", subject, "err", err)
+		c.logger().Warn("push", "to", subject, "err", err)
 	}
 }
 
@@ -466,13 +475,13 @@ func (s *Service) failed(c *Call, err error) ([]byte, nats.Header) {
 	var text string
 	switch {
 	case errors.Is(err, errBadPacket):
-		c.log.Info("client sent a bad packet", "err", err)
+		c.logger().Info("client sent a bad packet", "err", err)
 		text = fmt.Sprintf(textError, wrap(err.Error(), 55, 6))
 	case errors.Is(err, errUnavailable) || errors.Is(err, context.DeadlineExceeded):
-		c.log.Error("dependency unavailable", "err", err)
+		c.logger().Error("dependency unavailable", "err", err)
 		text = textUnavailable
 	default:
-		c.log.Warn("packet failed", "err", err)
+		c.logger().Warn("packet failed", "err", err)
 		text = fmt.Sprintf(textError, wrap(err.Error(), 55, 6))
 	}
 	if len(text) > pat.MaxShutMessage {

@@ -91,7 +91,7 @@ func (c *Call) circleLeft(p world.Path, leaver string, l world.CircleLeave, afte
 			frames, err = pat.AppendMessage(frames, seq, &pat.NtcCircleBreak{})
 		}
 		if err != nil {
-			c.log.Warn("encode circle break", "err", err)
+			c.logger().Warn("encode circle break", "err", err)
 			frames = nil
 		}
 		for _, m := range l.Others {
@@ -467,7 +467,7 @@ func (s *Service) NtcCircleBinary2(c *Call, m *pat.NtcCircleBinary2FromClient) e
 	city := s.view.City(h.At)
 	index := city.CircleOf(partner)
 	if index == 0 || circleRoom(h.At, index) != c.CircleRoom {
-		c.log.Debug("NtcCircleBinary2 to a hunter not in the sender's circle, dropped", "partner", partner)
+		c.logger().Debug("NtcCircleBinary2 to a hunter not in the sender's circle, dropped", "partner", partner)
 		return nil
 	}
 	var info pat.Data

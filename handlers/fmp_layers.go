@@ -182,7 +182,7 @@ func (s *Service) ReqLayerDown(c *Call, m *pat.ReqLayerDown) error {
 // are its notices: the first attempt may have died before sending them
 // (a repeated In or Out names a hunter already known there).
 func (c *Call) moved(sess *Session, h world.Hunter, ans pat.Message) error {
-	c.log.Info("retried move made already, answering it again", "req", c.Req, "at", h.At.String())
+	c.logger().Info("retried move made already, answering it again", "req", c.Req, "at", h.At.String())
 	s := c.s
 	switch ans.(type) {
 	case *pat.AnsLayerDown:
@@ -338,7 +338,7 @@ func (s *Service) ReqLayerUserList(c *Call, m *pat.ReqLayerUserList) error {
 		err := s.view.WaitStream(wctx, events.HunterStream(sess.CapcomID), h.Version)
 		cancel()
 		if err != nil {
-			c.log.Info("world view behind, listing from what it has", "err", err)
+			c.logger().Info("world view behind, listing from what it has", "err", err)
 		}
 		for _, o := range s.view.At(h.At) {
 			users = append(users, s.layerUser(o.CapcomID, o.Name))

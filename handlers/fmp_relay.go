@@ -19,12 +19,12 @@ import (
 // sender is the relaying hunter, from the edge's tag.
 func (c *Call) sender() (string, []byte, bool) {
 	if c.Tag == "" || c.LayerRoom == "" {
-		c.log.Debug("relay from a connection outside the layer system, dropped")
+		c.logger().Debug("relay from a connection outside the layer system, dropped")
 		return "", nil, false
 	}
 	id, name, err := fanout.Untag(c.Tag)
 	if err != nil {
-		c.log.Warn("relay with a bad tag, dropped", "err", err)
+		c.logger().Warn("relay with a bad tag, dropped", "err", err)
 		return "", nil, false
 	}
 	return id, name, true
@@ -55,7 +55,7 @@ func (s *Service) NtcLayerBinary2(c *Call, m *pat.NtcLayerBinary2FromClient) err
 	partner := string(m.PartnerID)
 	h := s.view.Hunter(partner)
 	if h.At.Depth() != 3 || h.At.Room() != c.LayerRoom || h.Conn == "" {
-		c.log.Debug("NtcLayerBinary2 to a hunter not in the sender's city, dropped", "partner", partner)
+		c.logger().Debug("NtcLayerBinary2 to a hunter not in the sender's city, dropped", "partner", partner)
 		return nil
 	}
 	var info pat.Data

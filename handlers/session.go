@@ -161,7 +161,7 @@ func (c *Call) adopt(ticket string) (bool, error) {
 		return false, err
 	}
 	if rec.Holder != "" && rec.Holder != c.Conn && !rec.Transit {
-		c.log.Info("PAT ticket presented again while its holder is connected, closing the holder", "old_conn", rec.Holder)
+		c.logger().Info("PAT ticket presented again while its holder is connected, closing the holder", "old_conn", rec.Holder)
 		if err := c.Kick(rec.Holder, textLoggedInElsewhere); err != nil {
 			return false, err
 		}
@@ -316,7 +316,7 @@ func (c *Call) claimOnline(s *Session) error {
 		} else {
 			handOver := cur.Transit && cur.Ticket != "" && cur.Ticket == s.Ticket
 			if cur.Conn != c.Conn && !handOver {
-				c.log.Info("Capcom ID logged in again, closing the older connection", "capcom_id", s.CapcomID, "old_conn", cur.Conn)
+				c.logger().Info("Capcom ID logged in again, closing the older connection", "capcom_id", s.CapcomID, "old_conn", cur.Conn)
 				if err := c.Kick(cur.Conn, textLoggedInElsewhere); err != nil {
 					return err
 				}

@@ -231,7 +231,7 @@ func (c *Call) leftCity(capcomID string, at world.Path, after world.City, hostCh
 func (c *Call) broadcast(room, skip string, seq uint16, m pat.Message) {
 	frame, err := pat.AppendMessage(nil, seq, m)
 	if err != nil {
-		c.log.Warn("encode broadcast", "packet", m.PacketID(), "err", err)
+		c.logger().Warn("encode broadcast", "packet", m.PacketID(), "err", err)
 		return
 	}
 	c.pushes = append(c.pushes, push{room: room, skip: skip, data: frame})
