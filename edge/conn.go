@@ -720,7 +720,7 @@ func (c *conn) relay(frame []byte, id pat.ID) bool {
 	if err != nil {
 		c.l.m.Notification(id, metrics.Error)
 		c.logger().Info("client sent a bad relay", "packet", id.String(), "err", err)
-		c.kick("malformed "+id.String(), msgBadPacket)
+		c.kick("malformed "+id.String(), pat.ErrorShutText("malformed packet: "+err.Error()))
 		return false
 	}
 	msg := nats.NewMsg(bus.RoomSubject(room))

@@ -26,8 +26,17 @@ func Local(id pat.ID) bool {
 	return id == pat.IDNtcLayerUserPosition || id == pat.IDNtcLayerBinary
 }
 
-// ErrBadPacket marks a relay the game could not have sent.
-var ErrBadPacket = errors.New("malformed relay")
+// ErrBadPacket marks a relay the game could not have sent. The errors
+// that match it say what was wrong without repeating it.
+var ErrBadPacket = errors.New("malformed packet")
+
+type badPacket struct{ err error }
+
+func (e badPacket) Error() string        { return e.err.Error() }
+func (e badPacket) Unwrap() error        { return e.err }
+func (e badPacket) Is(target error) bool { return target == ErrBadPacket }
+
+func bad(format string, args ...any) error { return badPacket{fmt.Errorf(format, args...)} }
 
 // Stamp builds what the others in the layer receive for a relay the game
 // sent (a whole frame, header included), for the hunter tagged tag. The
@@ -35,11 +44,11 @@ var ErrBadPacket = errors.New("malformed relay")
 func Stamp(frame []byte, tag string) ([]byte, error) {
 	h, err := pat.ParseHeader(frame, pat.MaxPayload)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadPacket, err)
+		return nil, bad("%w", err)
 	}
 	payload := frame[pat.HeaderSize:]
 	if len(payload) != int(h.Size) {
-		return nil, fmt.Errorf("%w: %s announces %d bytes, has %d", ErrBadPacket, h.ID, h.Size, len(payload))
+		return nil, bad("%s announces %d bytes, has %d", h.ID, h.Size, len(payload))
 	}
 	return StampPacket(pat.Packet{Seq: h.Seq, ID: h.ID, Payload: payload}, tag)
 }
@@ -48,7 +57,7 @@ func Stamp(frame []byte, tag string) ([]byte, error) {
 func StampPacket(p pat.Packet, tag string) ([]byte, error) {
 	payload := p.Payload
 	if max := pat.MaxRequestPayload(p.ID); len(payload) > max {
-		return nil, fmt.Errorf("%w: %s of %d bytes (at most %d)", ErrBadPacket, p.ID, len(payload), max)
+		return nil, bad("%s of %d bytes (at most %d)", p.ID, len(payload), max)
 	}
 	id, name, err := Untag(tag)
 	if err != nil {
@@ -59,7 +68,7 @@ func StampPacket(p pat.Packet, tag string) ([]byte, error) {
 	case pat.IDNtcLayerUserPosition:
 		var in pat.NtcLayerUserPositionFromClient
 		if err := pat.Unmarshal(payload, &in); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrBadPacket, err)
+			return nil, bad("%w", err)
 		}
 		m = &pat.NtcLayerUserPosition{SenderID: []byte(id), Payload: in.Payload}
 	case pat.IDNtcLayerBinary:
@@ -67,7 +76,7 @@ func StampPacket(p pat.Packet, tag string) ([]byte, error) {
 		// and a LayerBinaryInfo.
 		var in pat.NtcLayerBinaryFromClient
 		if err := pat.Unmarshal(payload, &in); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrBadPacket, err)
+			return nil, bad("%w", err)
 		}
 		var info pat.Data
 		info.SetLong(pat.LayerBinaryUnknown01, pat.LayerBinaryUnknown01Value).

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -460,7 +459,6 @@ func (s *Service) publish(c *Call, ps push) {
 
 // Texts shown to the player when a packet cannot be served.
 const (
-	textError       = "<LF=2><BODY><CENTER>A communication error occurred.<BR><BODY>The server could not handle a request.<BR><LEFT>%s<END>"
 	textUnavailable = "<LF=2><BODY><CENTER>The server is temporarily unavailable.<BR><BODY>Please try again in a few minutes.<END>"
 )
 
@@ -476,13 +474,13 @@ func (s *Service) failed(c *Call, err error) ([]byte, nats.Header) {
 	switch {
 	case errors.Is(err, errBadPacket):
 		c.logger().Info("client sent a bad packet", "err", err)
-		text = fmt.Sprintf(textError, wrap(err.Error(), 55, 6))
+		text = pat.ErrorShutText(err.Error())
 	case errors.Is(err, errUnavailable) || errors.Is(err, context.DeadlineExceeded):
 		c.logger().Error("dependency unavailable", "err", err)
 		text = textUnavailable
 	default:
 		c.logger().Warn("packet failed", "err", err)
-		text = fmt.Sprintf(textError, wrap(err.Error(), 55, 6))
+		text = pat.ErrorShutText(err.Error())
 	}
 	if len(text) > pat.MaxShutMessage {
 		text = text[:pat.MaxShutMessage]
@@ -492,16 +490,4 @@ func (s *Service) failed(c *Call, err error) ([]byte, nats.Header) {
 		return nil, out
 	}
 	return frame, out
-}
-
-// wrap cuts s into lines of at most width bytes, at most lines of them,
-// joined by the game's line-break tag.
-func wrap(s string, width, lines int) string {
-	var parts []string
-	for len(s) > 0 && len(parts) < lines {
-		n := min(width, len(s))
-		parts = append(parts, s[:n])
-		s = s[n:]
-	}
-	return strings.Join(parts, "<BR>")
 }

@@ -1,5 +1,7 @@
 package pat
 
+import "strings"
+
 // Messages every PAT server exchanges (category 0x60): keep-alive,
 // connection set-up, shut, time, tickets, keys.
 
@@ -59,6 +61,25 @@ type NtcShut struct{ Message []byte }
 // MaxShutMessage is the longest NtcShut text sent; longer ones are cut, as
 // MH3SP cuts them.
 const MaxShutMessage = 0x200
+
+// ErrorShutText is the NtcShut text of a packet that could not be served
+// (MH3SP sends the exception's text): a fixed head, then detail in lines
+// the game's message box can show, cut to MaxShutMessage.
+func ErrorShutText(detail string) string {
+	const width, lines = 55, 6
+	var parts []string
+	for len(detail) > 0 && len(parts) < lines {
+		n := min(width, len(detail))
+		parts = append(parts, detail[:n])
+		detail = detail[n:]
+	}
+	text := "<LF=2><BODY><CENTER>A communication error occurred.<BR><BODY>The server could not handle a request.<BR><LEFT>" +
+		strings.Join(parts, "<BR>") + "<END>"
+	if len(text) > MaxShutMessage {
+		text = text[:MaxShutMessage]
+	}
+	return text
+}
 
 func (NtcShut) PacketID() ID { return IDNtcShut }
 func (m NtcShut) Encode(w *Writer) {
