@@ -4,6 +4,7 @@
 # `mh3net edge` process on up's NATS; then a direct TCP relay of the same
 # traffic. Cities alternate their hunters between the two edges.
 # usage: bench/relay-onebox.sh [HUNTERS [RATE [DURATION]]]
+#   UP_ARGS: more flags for up (e.g. --pprof 127.0.0.1:6061)
 set -euo pipefail
 H=${1:-100}; R=${2:-10}; D=${3:-20s}
 DIR=$(mktemp -d); PIDS=()
@@ -14,7 +15,7 @@ if [ -z "$B" ]; then B=$DIR/mh3net; (cd "$(dirname "$0")/.." && go build -o "$B"
 # meanwhile, so keep-alives are relaxed; the limits allow one address.
 E=(--host 127.0.0.1 --advertise 127.0.0.1 --connection-delay 10ms --log-level warn
    --max-conns-per-ip 4096 --conn-rate 1000 --conn-burst 2000 --line-check 10m)
-"$B" up "${E[@]}" --data "$DIR/data" --nats-port 14222 --http "" \
+"$B" up "${E[@]}" ${UP_ARGS:-} --data "$DIR/data" --nats-port 14222 --http "" \
   --opn-port 18300 --lmp-port 18301 --fmp-port 18302 --rfp-port 18303 >"$DIR/up.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/18301) 2>/dev/null && break; sleep 0.1; done
