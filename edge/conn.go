@@ -373,6 +373,10 @@ func (c *conn) keepAlive() {
 	c.alive.Load().Reset(cfg.LineCheckInterval)
 }
 
+// readBuffer is each connection's read buffer: a few position updates,
+// small enough for tens of thousands of idle connections.
+const readBuffer = 256
+
 // readLoop reads frames until the connection ends. Waiting for the first
 // byte of a frame is bounded by three line-check intervals (a half-open
 // peer); the rest of a frame must follow within BodyTimeout. Every frame
@@ -380,10 +384,6 @@ func (c *conn) keepAlive() {
 // the socket is not read. A frame whose id is not in the packet table is
 // read past and dropped here, as MH3SP ignores it; line-check answers are
 // noted. Everything else joins the queue for the handlers.
-// readBuffer is each connection's read buffer: a few position updates,
-// small enough for tens of thousands of idle connections.
-const readBuffer = 256
-
 func (c *conn) readLoop() {
 	cfg := c.l.cfg
 	idle := 3*cfg.LineCheckInterval + cfg.ConnectionDelay
