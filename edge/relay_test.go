@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -121,8 +122,8 @@ func TestEdgeRelaysPositionsToTheLayer(t *testing.T) {
 	if err := a.WriteRaw(bad); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.ExpectShut(); err != nil {
-		t.Fatal(err)
+	if msg, err := a.ExpectShut(); err != nil || !strings.Contains(msg, "malformed packet") {
+		t.Fatalf("NtcShut %q (%v) does not say the packet was malformed", msg, err)
 	}
 	position(b, 9, "ok")
 	if m, err := published.NextMsg(5 * time.Second); err != nil || !bytes.Contains(m.Data, []byte("BBBBBBok")) {
