@@ -35,13 +35,17 @@ func TestLiveWorldMergesRegisteredServers(t *testing.T) {
 	srv := func(i int, name string) world.Server {
 		return world.Server{Index: i, Name: name, Type: world.TypeOpen, Capacity: 100, Gates: 4}
 	}
-	put("edge-b", now, 9002, srv(13, "Late13"), srv(14, "Remote14"))
-	put("edge-a", now.Add(-time.Minute), 9001, srv(13, "Remote13"), srv(5, "Hijack5"), world.Server{Index: 15, Name: string(make([]byte, 4000)), Type: 1, Capacity: 1, Gates: 1})
+	// The view follows the bucket in order, so the last put is the one
+	// that brings the count to 14: then all three have been seen (put
+	// edge-b first and the count was 14 before edge-a, the older lease
+	// that must win server 13, was seen).
 	many := make([]world.Server, maxRegistered+1)
 	for i := range many {
 		many[i] = srv(100+i, "Many")
 	}
 	put("edge-c", now, 9003, many...)
+	put("edge-a", now.Add(-time.Minute), 9001, srv(13, "Remote13"), srv(5, "Hijack5"), world.Server{Index: 15, Name: string(make([]byte, 4000)), Type: 1, Capacity: 1, Gates: 1})
+	put("edge-b", now, 9002, srv(13, "Late13"), srv(14, "Remote14"))
 
 	deadline := time.Now().Add(10 * time.Second)
 	var lw *liveWorld
