@@ -70,13 +70,26 @@ func (c *Call) profile(capcomID string) (HunterProfile, uint64, error) {
 	return p, rev, err
 }
 
-// saveProfile writes a profile by compare-and-set (rev 0: create).
-func (c *Call) saveProfile(capcomID string, p HunterProfile, rev uint64) error {
-	err := casJSON(c.ctx, c.s.kv.hunters, kvKey(capcomID), p, rev)
-	if isConflict(err) {
-		return fmt.Errorf("%w: profile of %s", errSessionMoved, capcomID)
+// editProfile changes the requester's profile by compare-and-set (rev 0:
+// create); a lost one runs the handler again on the fresh profile (run).
+func (c *Call) editProfile(change func(*HunterProfile) error) (*Session, error) {
+	sess, err := c.me()
+	if err != nil {
+		return nil, err
 	}
-	return err
+	p, rev, err := c.profile(sess.CapcomID)
+	if err != nil {
+		return nil, err
+	}
+	if err := change(&p); err != nil {
+		return nil, err
+	}
+	p.Name = sess.HunterName
+	err = casJSON(c.ctx, c.s.kv.hunters, kvKey(sess.CapcomID), p, rev)
+	if isConflict(err) {
+		return nil, fmt.Errorf("%w: profile of %s", errSessionMoved, sess.CapcomID)
+	}
+	return sess, err
 }
 
 // settingsOf is a hunter's display binary as others see it (zeros when it
@@ -90,19 +103,12 @@ func (s *Service) settingsOf(capcomID string) []byte {
 
 // ReqUserBinarySet: a piece of the display binary (rank, gear, profile).
 func (s *Service) ReqUserBinarySet(c *Call, m *pat.ReqUserBinarySet) error {
-	sess, err := c.me()
-	if err != nil {
-		return err
-	}
-	p, rev, err := c.profile(sess.CapcomID)
-	if err != nil {
-		return err
-	}
-	if err := m.Apply(p.Settings); err != nil {
-		return fmt.Errorf("%w: %w", errBadPacket, err)
-	}
-	p.Name = sess.HunterName
-	if err := c.saveProfile(sess.CapcomID, p, rev); err != nil {
+	if _, err := c.editProfile(func(p *HunterProfile) error {
+		if err := m.Apply(p.Settings); err != nil {
+			return fmt.Errorf("%w: %w", errBadPacket, err)
+		}
+		return nil
+	}); err != nil {
 		return err
 	}
 	return c.Answer(&pat.AnsUserBinarySet{})
@@ -133,16 +139,7 @@ func (s *Service) ReqUserBinaryNotice(c *Call, m *pat.ReqUserBinaryNotice) error
 // ReqUserSearchSet: the hunter's searchable attributes (kept for
 // searches; MH3SP only acknowledges).
 func (s *Service) ReqUserSearchSet(c *Call, m *pat.ReqUserSearchSet) error {
-	sess, err := c.me()
-	if err != nil {
-		return err
-	}
-	p, rev, err := c.profile(sess.CapcomID)
-	if err != nil {
-		return err
-	}
-	p.Search, p.Name = m.Opt, sess.HunterName
-	if err := c.saveProfile(sess.CapcomID, p, rev); err != nil {
+	if _, err := c.editProfile(func(p *HunterProfile) error { p.Search = m.Opt; return nil }); err != nil {
 		return err
 	}
 	return c.Answer(&pat.AnsUserSearchSet{})
@@ -154,16 +151,8 @@ func (s *Service) ReqUserSearchSet(c *Call, m *pat.ReqUserSearchSet) error {
 // while the hunter is away and across restarts. A status without the
 // field leaves the setting as it was.
 func (s *Service) ReqUserStatusSet(c *Call, m *pat.ReqUserStatusSet) error {
-	sess, err := c.me()
+	sess, err := c.editProfile(func(p *HunterProfile) error { p.Status = m.Status; return nil })
 	if err != nil {
-		return err
-	}
-	p, rev, err := c.profile(sess.CapcomID)
-	if err != nil {
-		return err
-	}
-	p.Status, p.Name = m.Status, sess.HunterName
-	if err := c.saveProfile(sess.CapcomID, p, rev); err != nil {
 		return err
 	}
 	if m.Status.Has(pat.StatusFriendRequests) {
