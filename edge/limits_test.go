@@ -86,6 +86,17 @@ func startServer(t *testing.T, cfg server.Config, logs *logBuf) *server.Server {
 // handler is respond, a subscriber of the test's own.
 func startEdge(t *testing.T, cfg edge.Config, respond nats.MsgHandler) string {
 	t.Helper()
+	addr, _ := startEdgeNC(t, cfg, respond)
+	return addr
+}
+
+// startEdgeNC is startEdge for cfg.Server (default lmp), also returning
+// the test's own NATS connection.
+func startEdgeNC(t *testing.T, cfg edge.Config, respond nats.MsgHandler) (string, *nats.Conn) {
+	t.Helper()
+	if cfg.Server == "" {
+		cfg.Server = "lmp"
+	}
 	ns, err := natsrv.Start(natsrv.Options{StoreDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -97,11 +108,10 @@ func startEdge(t *testing.T, cfg edge.Config, respond nats.MsgHandler) string {
 	}
 	t.Cleanup(nc.Close)
 	if respond != nil {
-		if _, err := nc.Subscribe(bus.RequestSubject("lmp"), respond); err != nil {
+		if _, err := nc.Subscribe(bus.RequestSubject(cfg.Server), respond); err != nil {
 			t.Fatal(err)
 		}
 	}
-	cfg.Server = "lmp"
 	cfg.ConnectionDelay = 10 * time.Millisecond
 	if cfg.Logger == nil {
 		cfg.Logger = testLogger(nil)
@@ -115,7 +125,7 @@ func startEdge(t *testing.T, cfg edge.Config, respond nats.MsgHandler) string {
 	done := make(chan struct{})
 	go func() { defer close(done); l.Serve(ctx, ln) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return ln.Addr().String()
+	return ln.Addr().String(), nc
 }
 
 // answerEach answers every request with an AnsFmpListVersion echoing its seq.

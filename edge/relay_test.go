@@ -2,8 +2,6 @@ package edge_test
 
 import (
 	"bytes"
-	"context"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -15,7 +13,6 @@ import (
 	"github.com/mh3net/mh3net/edge"
 	"github.com/mh3net/mh3net/fanout"
 	"github.com/mh3net/mh3net/gameclient"
-	"github.com/mh3net/mh3net/natsrv"
 	"github.com/mh3net/mh3net/pat"
 )
 
@@ -24,23 +21,13 @@ import (
 // the others there get them, the sender does not, no handler sees them,
 // and a malformed one closes only its sender.
 func TestEdgeRelaysPositionsToTheLayer(t *testing.T) {
-	ns, err := natsrv.Start(natsrv.Options{StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	nc, err := nats.Connect("", nats.InProcessServer(ns))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
 	const room = "s1.g1.c1"
 	// The handlers' part: every request puts its connection in the city
 	// with a tag, one Capcom ID per connection in arrival order.
 	var mu sync.Mutex
 	tags := map[string]string{}
 	ids := []string{"AAAAAA", "BBBBBB"}
-	if _, err := nc.Subscribe(bus.RequestSubject("fmp"), func(m *nats.Msg) {
+	addr, nc := startEdgeNC(t, edge.Config{Server: "fmp"}, func(m *nats.Msg) {
 		conn := m.Header.Get(bus.HeaderConn)
 		mu.Lock()
 		if _, ok := tags[conn]; !ok {
@@ -54,9 +41,7 @@ func TestEdgeRelaysPositionsToTheLayer(t *testing.T) {
 		out.Header.Set(bus.HeaderLayer, room)
 		out.Header.Set(bus.HeaderTag, tag)
 		m.RespondMsg(out)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	ntcs, err := nc.SubscribeSync(bus.NtcPrefix + ">")
 	if err != nil {
 		t.Fatal(err)
@@ -66,16 +51,6 @@ func TestEdgeRelaysPositionsToTheLayer(t *testing.T) {
 		t.Fatal(err)
 	}
 	nc.Flush()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := edge.New(nc, edge.Config{Server: "fmp", ConnectionDelay: 10 * time.Millisecond, Logger: testLogger(nil)})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); l.Serve(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-done })
-	addr := ln.Addr().String()
 
 	position := func(c *gameclient.Client, seq uint16, blob string) {
 		t.Helper()
