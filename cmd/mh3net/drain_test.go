@@ -123,6 +123,10 @@ func TestHandlersDrainOnSIGTERM(t *testing.T) {
 	// one waiting (not its relay, which waits too when it holds the
 	// relay's lease). The queue group may have given every waiting
 	// request to handlers-2: then let them through and hold again.
+	// A round holds the lock for at most 2 s of wall clock, not a number
+	// of polls: everything held waits with it, and a wait that reaches
+	// the handlers' and the edge's 10 s deadline is a retry (a loaded CI
+	// machine once made 200 polls take longer than that).
 	var tx pgx.Tx
 	for round := 0; tx == nil; round++ {
 		if round == 20 {
@@ -135,7 +139,7 @@ func TestHandlersDrainOnSIGTERM(t *testing.T) {
 		if _, err := hold.Exec(ctx, "LOCK TABLE events IN EXCLUSIVE MODE"); err != nil {
 			t.Fatal(err)
 		}
-		for poll := 0; poll < 200 && tx == nil; poll++ {
+		for until := time.Now().Add(2 * time.Second); time.Now().Before(until) && tx == nil; {
 			var waiting int
 			err := db.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
 				WHERE application_name = 'handlers-1' AND wait_event_type = 'Lock'
@@ -145,6 +149,7 @@ func TestHandlersDrainOnSIGTERM(t *testing.T) {
 			}
 			if waiting > 0 {
 				tx = hold
+				t.Logf("%s round %d: events locked, handlers-1 has %d appends waiting", time.Now().UTC().Format(time.StampMilli), round, waiting)
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
@@ -162,6 +167,7 @@ func TestHandlersDrainOnSIGTERM(t *testing.T) {
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("%s events unlocked", time.Now().UTC().Format(time.StampMilli))
 	err = h1.cmd.Wait()
 	phase.Store(2)
 	waitAll(2, 2)
