@@ -2,6 +2,7 @@ package edge_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strings"
 	"sync"
 	"testing"
@@ -106,5 +107,66 @@ func TestEdgeRelaysPositionsToTheLayer(t *testing.T) {
 	}
 	if m, err := ntcs.NextMsg(200 * time.Millisecond); err == nil {
 		t.Fatalf("a relay reached the handlers: % x", m.Data)
+	}
+}
+
+// Room traffic for a connection nobody is writing to goes straight to
+// its socket from the goroutine that has it, without waiting; what the
+// socket cannot take then waits for a writer. A client that stops
+// reading while megabytes arrive still gets every frame whole and in
+// order once it reads again, and frames meant for a bystander are not
+// held up by it.
+func TestRoomFramesToASlowReaderArriveWholeAndInOrder(t *testing.T) {
+	const room = "s1.g1.c2"
+	addr, nc := startEdgeNC(t, edge.Config{Server: "fmp"}, func(m *nats.Msg) {
+		h, _ := pat.ParseHeader(m.Data, pat.MaxPayload)
+		out := nats.NewMsg(m.Reply)
+		out.Data, _ = pat.AppendMessage(nil, h.Seq, &pat.AnsLayerStart{})
+		out.Header.Set(bus.HeaderLayer, room)
+		out.Header.Set(bus.HeaderTag, fanout.Tag("CCCCCC", []byte("Hunter")))
+		m.RespondMsg(out)
+	})
+	slow, quick := greet(t, addr), greet(t, addr)
+	for _, c := range []*gameclient.Client{slow, quick} {
+		if err := c.Call(&pat.ReqLayerStart{}, &pat.AnsLayerStart{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 900 frames of 16 KiB: more than loopback sockets buffer (4 MiB
+	// sent, 6 MiB received at most), fewer than a connection may queue.
+	const frames, size = 900, 16 << 10
+	frame := func(i int) []byte {
+		payload := bytes.Repeat([]byte{byte(i)}, size)
+		binary.BigEndian.PutUint32(payload, uint32(i))
+		f, _ := pat.AppendFrame(nil, uint16(i), pat.IDNtcLayerBinary, payload)
+		return f
+	}
+	var quickGot sync.WaitGroup
+	quickGot.Add(1)
+	go func() {
+		defer quickGot.Done()
+		for i := range frames {
+			p, err := quick.Notice(pat.IDNtcLayerBinary, nil)
+			if err != nil || binary.BigEndian.Uint32(p.Payload) != uint32(i) {
+				t.Errorf("bystander, frame %d: %v", i, err)
+				return
+			}
+		}
+	}()
+	for i := range frames {
+		if err := nc.Publish(bus.RoomSubject(room), frame(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nc.Flush()
+	quickGot.Wait() // the bystander read everything while slow read nothing
+	for i := range frames {
+		p, err := slow.Notice(pat.IDNtcLayerBinary, nil)
+		if err != nil {
+			t.Fatalf("slow reader, frame %d: %v", i, err)
+		}
+		if full, _ := pat.AppendFrame(nil, p.Seq, p.ID, p.Payload); !bytes.Equal(full, frame(i)) {
+			t.Fatalf("slow reader, frame %d: %d bytes, seq %d, not the frame sent", i, len(full), p.Seq)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -147,59 +148,56 @@ func positionPayload(t time.Time) []byte {
 	return b
 }
 
+// relayRun measures one run. The tool shares the box with the servers it
+// measures, so it keeps its own cost low: each hunter's socket is read
+// through a buffer (one read for every frame that has arrived, no
+// deadline per frame), and one goroutine sends every hunter's updates,
+// waking each millisecond to send those that are due, instead of a
+// goroutine and a ticker per hunter. Hunter i sends at i/N of a period
+// after hunter 0, as players do: tickers started together would send in
+// bursts of every hunter at once and measure that queue. An update
+// carries the time it is written to its socket.
 func relayRun(ctx context.Context, clients []*gameclient.Client, rate float64, d time.Duration) relayResult {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	rec := latency.NewRecorder()
 	var sent, delivered atomic.Int64
 	var wg sync.WaitGroup
-	for i, c := range clients {
+	for _, c := range clients {
 		c.Timeout = d + 5*time.Second
-		wg.Add(2)
-		go func() { // reader
+		c.Conn().SetReadDeadline(time.Time{})
+		wg.Add(1)
+		go func() {
 			defer wg.Done()
-			for {
-				p, err := c.Next()
-				if err != nil || ctx.Err() != nil {
-					return
-				}
-				if p.ID != pat.IDNtcLayerUserPosition {
-					continue
-				}
-				var m pat.NtcLayerUserPosition
-				if pat.Unmarshal(p.Payload, &m) != nil || len(m.Payload) < 8 {
-					continue
-				}
-				sentAt := time.Unix(0, int64(binary.BigEndian.Uint64(m.Payload)))
-				rec.Add(time.Since(sentAt))
-				delivered.Add(1)
-			}
+			readPositions(c, rec, &delivered)
 		}()
-		go func() { // sender
-			defer wg.Done()
-			// Each hunter starts at its own phase of the period, as
-			// players do: tickers started together would send in
-			// bursts of every hunter at once and measure the queue.
-			period := time.Duration(float64(time.Second) / rate)
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		period := time.Duration(float64(time.Second) / rate)
+		n := len(clients)
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		begin := time.Now()
+		for next := 0; ; {
 			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(time.Duration(i) * period / time.Duration(len(clients))):
-			}
-			t := time.NewTicker(period)
-			defer t.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case now := <-t.C:
-					if c.Position(positionPayload(now)) == nil {
+			case now := <-tick.C:
+				for {
+					due := begin.Add(time.Duration(next/n)*period + time.Duration(next%n)*period/time.Duration(n))
+					if due.After(now) {
+						break
+					}
+					if clients[next%n].Position(positionPayload(time.Now())) == nil {
 						sent.Add(1)
 					}
+					next++
 				}
 			}
-		}()
-	}
+		}
+	}()
 	<-ctx.Done()
 	for _, c := range clients {
 		c.Conn().SetReadDeadline(time.Now()) // end the readers
@@ -207,6 +205,42 @@ func relayRun(ctx context.Context, clients []*gameclient.Client, rate float64, d
 	wg.Wait()
 	p := rec.Percentiles(50, 99, 100)
 	return relayResult{sent: sent.Load(), delivered: delivered.Load(), p50: p[0], p99: p[1], max: p[2]}
+}
+
+// readPositions records the latency of every position update c receives
+// until its connection fails or its read deadline passes; line checks are
+// answered on the way.
+func readPositions(c *gameclient.Client, rec *latency.Recorder, delivered *atomic.Int64) {
+	r := bufio.NewReaderSize(c.Conn(), 4096)
+	var hdr [pat.HeaderSize]byte
+	body := make([]byte, pat.MaxPayload)
+	for {
+		if _, err := io.ReadFull(r, hdr[:]); err != nil {
+			return
+		}
+		h, err := pat.ParseHeader(hdr[:], pat.MaxPayload)
+		if err != nil {
+			return
+		}
+		b := body[:h.Size]
+		if _, err := io.ReadFull(r, b); err != nil {
+			return
+		}
+		switch h.ID {
+		case pat.IDReqLineCheck:
+			if c.SendSeq(h.Seq, &pat.AnsLineCheck{}) != nil {
+				return
+			}
+		case pat.IDNtcLayerUserPosition:
+			var m pat.NtcLayerUserPosition
+			if pat.Unmarshal(b, &m) != nil || len(m.Payload) < 8 {
+				continue
+			}
+			sentAt := time.Unix(0, int64(binary.BigEndian.Uint64(m.Payload)))
+			rec.Add(time.Since(sentAt))
+			delivered.Add(1)
+		}
+	}
 }
 
 // directRelay runs the same traffic through the simplest relay there is:
