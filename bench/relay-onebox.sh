@@ -5,6 +5,7 @@
 # traffic. Cities alternate their hunters between the two edges.
 # usage: bench/relay-onebox.sh [HUNTERS [RATE [DURATION]]]
 #   UP_ARGS: more flags for up (e.g. --pprof 127.0.0.1:6061)
+#   ONE_EDGE=1: no second edge; every hunter on up's own edge
 set -euo pipefail
 H=${1:-100}; R=${2:-10}; D=${3:-20s}
 DIR=$(mktemp -d); PIDS=()
@@ -19,10 +20,13 @@ E=(--host 127.0.0.1 --advertise 127.0.0.1 --connection-delay 10ms --log-level wa
   --opn-port 18300 --lmp-port 18301 --fmp-port 18302 --rfp-port 18303 >"$DIR/up.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/18301) 2>/dev/null && break; sleep 0.1; done
-"$B" edge "${E[@]}" --nats nats://127.0.0.1:14222 \
-  --opn-port 18310 --lmp-port 18311 --fmp-port 18312 --rfp-port 18313 >"$DIR/edge.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/18311) 2>/dev/null && break; sleep 0.1; done
+LMPS=127.0.0.1:18301 FMPS=127.0.0.1:18302
+if [ -z "${ONE_EDGE:-}" ]; then
+  "$B" edge "${E[@]}" --nats nats://127.0.0.1:14222 \
+    --opn-port 18310 --lmp-port 18311 --fmp-port 18312 --rfp-port 18313 >"$DIR/edge.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/18311) 2>/dev/null && break; sleep 0.1; done
+  LMPS=$LMPS,127.0.0.1:18311 FMPS=$FMPS,127.0.0.1:18312
+fi
 sleep 2
-"$B" load relay --lmp 127.0.0.1:18301,127.0.0.1:18311 --fmp 127.0.0.1:18302,127.0.0.1:18312 \
-  --hunters "$H" --rate "$R" --duration "$D" --login-clients 32
+"$B" load relay --lmp "$LMPS" --fmp "$FMPS" --hunters "$H" --rate "$R" --duration "$D" --login-clients 32

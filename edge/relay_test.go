@@ -19,8 +19,8 @@ import (
 
 // Positions and layer binaries are stamped by the edge with the tag the
 // handlers gave the connection and published straight to its layer room:
-// the others there get them, the sender does not, no handler sees them,
-// and a malformed one closes only its sender.
+// the others there get them once, the sender does not, no handler sees
+// them, and a malformed one closes only its sender.
 func TestEdgeRelaysPositionsToTheLayer(t *testing.T) {
 	const room = "s1.g1.c1"
 	// The handlers' part: every request puts its connection in the city
@@ -87,6 +87,11 @@ func TestEdgeRelaysPositionsToTheLayer(t *testing.T) {
 	}
 	if full, _ := pat.AppendFrame(nil, p.Seq, p.ID, p.Payload); !bytes.Equal(full, want) {
 		t.Fatalf("B got % x", full)
+	}
+	// Once: B is on the same edge as A, and the room delivers it once.
+	b.Drain(300 * time.Millisecond)
+	if got := b.Notices(pat.IDNtcLayerUserPosition); len(got) != 0 {
+		t.Fatalf("B got the position %d more times", len(got))
 	}
 	a.Drain(300 * time.Millisecond)
 	if got := a.Notices(pat.IDNtcLayerUserPosition); len(got) != 0 {
