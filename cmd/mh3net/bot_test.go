@@ -3,31 +3,19 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/mh3net/mh3net/bot"
-	"github.com/mh3net/mh3net/server"
 )
 
 // mh3net bot plays a short run and writes its report as JSON.
 func TestBotCommandWritesJSON(t *testing.T) {
-	s, err := server.Start(context.Background(), server.Config{
-		Edge: true, Handlers: true, DataDir: t.TempDir(), Host: "127.0.0.1", Advertise: "127.0.0.1",
-		Ports: map[string]int{}, ConnectionDelay: 10 * time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := startUp(t)
 	out := filepath.Join(t.TempDir(), "report.json")
-	err = runBot(context.Background(), []string{"--opn", s.Addr("opn").String(), "--hunters", "3", "--idle", "0",
+	err := runBot(context.Background(), []string{"--opn", s.Addr("opn").String(), "--hunters", "3", "--idle", "0",
 		"--sessions", "1", "--servers", "1-2", "--gates", "1", "--think-min", "10ms", "--think-max", "50ms",
 		"--ramp", "50ms", "--duration", "2m", "--progress", "0", "--local-ips", "127.0.0.1-127.0.0.3", "--json", out})
 	if err != nil {

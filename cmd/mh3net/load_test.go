@@ -10,7 +10,10 @@ import (
 	"github.com/mh3net/mh3net/server"
 )
 
-func TestLoadToolRunsWholeLogins(t *testing.T) {
+// startUp runs every role in this process on free loopback ports, with
+// a short connection delay, until the test ends.
+func startUp(t *testing.T) *server.Server {
+	t.Helper()
 	s, err := server.Start(context.Background(), server.Config{
 		Edge: true, Handlers: true, DataDir: t.TempDir(), Host: "127.0.0.1", Advertise: "127.0.0.1",
 		Ports: map[string]int{}, ConnectionDelay: 10 * time.Millisecond,
@@ -19,7 +22,12 @@ func TestLoadToolRunsWholeLogins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestLoadToolRunsWholeLogins(t *testing.T) {
+	s := startUp(t)
 	for _, wii := range []string{"--wii=false", "--wii=true"} {
 		if err := runLoad(context.Background(), []string{"--opn", s.Addr("opn").String(), "--clients", "2", "--logins", "4", wii}); err != nil {
 			t.Fatal(err)
@@ -31,15 +39,7 @@ func TestLoadToolRunsWholeLogins(t *testing.T) {
 // them sends is recorded once by each of the three others; the direct
 // relay of the same traffic does the same.
 func TestLoadRelayRecordsEveryDelivery(t *testing.T) {
-	s, err := server.Start(context.Background(), server.Config{
-		Edge: true, Handlers: true, DataDir: t.TempDir(), Host: "127.0.0.1", Advertise: "127.0.0.1",
-		Ports: map[string]int{}, ConnectionDelay: 10 * time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := startUp(t)
 	ctx := context.Background()
 	clients, err := seatHunters(ctx, []string{s.Addr("lmp").String()}, []string{s.Addr("fmp").String()}, 8, 1, 4)
 	for _, c := range clients {
