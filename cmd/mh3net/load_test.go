@@ -54,8 +54,9 @@ func TestLoadRelayRecordsEveryDelivery(t *testing.T) {
 		t.Helper()
 		t.Logf("%s: %s", name, r)
 		// 8 hunters at 20/s for 1 s send 160; a loaded machine may send
-		// fewer, never none. Updates still in flight when the run ends
-		// are not delivered (a loaded machine may have many), none twice.
+		// fewer, never none. Each reaches the three others once; the
+		// readers wait a second for the last ones, so only a machine
+		// stalled longer than that loses some.
 		if r.sent < 40 || r.delivered < 2*r.sent || r.delivered > 3*r.sent {
 			t.Fatalf("%s: sent %d, delivered %d", name, r.sent, r.delivered)
 		}

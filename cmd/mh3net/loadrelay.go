@@ -199,8 +199,11 @@ func relayRun(ctx context.Context, clients []*gameclient.Client, rate float64, d
 		}
 	}()
 	<-ctx.Done()
+	// The senders stop now; the readers take what is still on its way
+	// for another second.
+	end := time.Now().Add(time.Second)
 	for _, c := range clients {
-		c.Conn().SetReadDeadline(time.Now()) // end the readers
+		c.Conn().SetReadDeadline(end)
 	}
 	wg.Wait()
 	p := rec.Percentiles(50, 99, 100)
