@@ -267,20 +267,29 @@ func (s *Service) ReqFriendAccept(c *Call, m *pat.ReqFriendAccept) error {
 // ReqFriendDelete: the hunter takes a friend off its list (one-sided, as
 // on MH3SP).
 func (s *Service) ReqFriendDelete(c *Call, m *pat.ReqFriendDelete) error {
+	if err := c.dropContact(m.CapcomID, world.Social.Unfriend); err != nil {
+		return err
+	}
+	return c.Answer(&pat.AnsFriendDelete{})
+}
+
+// dropContact appends what drop makes of the hunter's social state for
+// the Capcom ID the game sent (nothing for bytes that are not one: the
+// game only offers IDs from its lists).
+func (c *Call) dropContact(raw []byte, drop func(world.Social, string) []events.Event) error {
 	sess, err := c.me()
 	if err != nil {
 		return err
 	}
-	if id, err := ids.CapcomID(m.CapcomID); err == nil {
-		me, err := c.hunter(sess.CapcomID)
-		if err != nil {
-			return err
-		}
-		if err := c.Append(events.HunterStream(sess.CapcomID), me.Version, me.Social.Unfriend(id)...); err != nil {
-			return err
-		}
+	id, err := ids.CapcomID(raw)
+	if err != nil {
+		return nil
 	}
-	return c.Answer(&pat.AnsFriendDelete{})
+	me, err := c.hunter(sess.CapcomID)
+	if err != nil {
+		return err
+	}
+	return c.Append(events.HunterStream(sess.CapcomID), me.Version, drop(me.Social, id)...)
 }
 
 // ReqFriendList: the friends, as FriendData {index, id, current name},
@@ -353,18 +362,8 @@ func (s *Service) ReqBlackAdd(c *Call, m *pat.ReqBlackAdd) error {
 
 // ReqBlackDelete: the hunter takes a Capcom ID off its blacklist.
 func (s *Service) ReqBlackDelete(c *Call, m *pat.ReqBlackDelete) error {
-	sess, err := c.me()
-	if err != nil {
+	if err := c.dropContact(m.CapcomID, world.Social.Unblacklist); err != nil {
 		return err
-	}
-	if id, err := ids.CapcomID(m.CapcomID); err == nil {
-		me, err := c.hunter(sess.CapcomID)
-		if err != nil {
-			return err
-		}
-		if err := c.Append(events.HunterStream(sess.CapcomID), me.Version, me.Social.Unblacklist(id)...); err != nil {
-			return err
-		}
 	}
 	return c.Answer(&pat.AnsBlackDelete{})
 }
