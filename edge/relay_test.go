@@ -17,6 +17,20 @@ import (
 	"github.com/mh3net/mh3net/pat"
 )
 
+// seatIn plays the handlers for the relay tests: every request is
+// answered with AnsLayerStart, putting its connection in room with the
+// relay tag tagOf gives it.
+func seatIn(room string, tagOf func(conn string) string) nats.MsgHandler {
+	return func(m *nats.Msg) {
+		h, _ := pat.ParseHeader(m.Data, pat.MaxPayload)
+		out := nats.NewMsg(m.Reply)
+		out.Data, _ = pat.AppendMessage(nil, h.Seq, &pat.AnsLayerStart{})
+		out.Header.Set(bus.HeaderLayer, room)
+		out.Header.Set(bus.HeaderTag, tagOf(m.Header.Get(bus.HeaderConn)))
+		m.RespondMsg(out)
+	}
+}
+
 // Positions and layer binaries are stamped by the edge with the tag the
 // handlers gave the connection and published straight to its layer room:
 // the others there get them once, the sender does not, no handler sees
@@ -28,21 +42,14 @@ func TestEdgeRelaysPositionsToTheLayer(t *testing.T) {
 	var mu sync.Mutex
 	tags := map[string]string{}
 	ids := []string{"AAAAAA", "BBBBBB"}
-	addr, nc := startEdgeNC(t, edge.Config{Server: "fmp"}, func(m *nats.Msg) {
-		conn := m.Header.Get(bus.HeaderConn)
+	addr, nc := startEdgeNC(t, edge.Config{Server: "fmp"}, seatIn(room, func(conn string) string {
 		mu.Lock()
+		defer mu.Unlock()
 		if _, ok := tags[conn]; !ok {
 			tags[conn] = fanout.Tag(ids[len(tags)], []byte("Hunter"))
 		}
-		tag := tags[conn]
-		mu.Unlock()
-		h, _ := pat.ParseHeader(m.Data, pat.MaxPayload)
-		out := nats.NewMsg(m.Reply)
-		out.Data, _ = pat.AppendMessage(nil, h.Seq, &pat.AnsLayerStart{})
-		out.Header.Set(bus.HeaderLayer, room)
-		out.Header.Set(bus.HeaderTag, tag)
-		m.RespondMsg(out)
-	})
+		return tags[conn]
+	}))
 	ntcs, err := nc.SubscribeSync(bus.NtcPrefix + ">")
 	if err != nil {
 		t.Fatal(err)
@@ -115,22 +122,13 @@ func TestEdgeRelaysPositionsToTheLayer(t *testing.T) {
 	}
 }
 
-// Room traffic for a connection nobody is writing to goes straight to
-// its socket from the goroutine that has it, without waiting; what the
-// socket cannot take then waits for a writer. A client that stops
-// reading while megabytes arrive still gets every frame whole and in
-// order once it reads again, and frames meant for a bystander are not
-// held up by it.
+// A client that stops reading while megabytes of room traffic arrive
+// still gets every frame whole and in order once it reads again, and
+// the frames for a bystander in the same room are not held up by it.
 func TestRoomFramesToASlowReaderArriveWholeAndInOrder(t *testing.T) {
 	const room = "s1.g1.c2"
-	addr, nc := startEdgeNC(t, edge.Config{Server: "fmp"}, func(m *nats.Msg) {
-		h, _ := pat.ParseHeader(m.Data, pat.MaxPayload)
-		out := nats.NewMsg(m.Reply)
-		out.Data, _ = pat.AppendMessage(nil, h.Seq, &pat.AnsLayerStart{})
-		out.Header.Set(bus.HeaderLayer, room)
-		out.Header.Set(bus.HeaderTag, fanout.Tag("CCCCCC", []byte("Hunter")))
-		m.RespondMsg(out)
-	})
+	tag := fanout.Tag("CCCCCC", []byte("Hunter"))
+	addr, nc := startEdgeNC(t, edge.Config{Server: "fmp"}, seatIn(room, func(string) string { return tag }))
 	slow, quick := greet(t, addr), greet(t, addr)
 	for _, c := range []*gameclient.Client{slow, quick} {
 		if err := c.Call(&pat.ReqLayerStart{}, &pat.AnsLayerStart{}); err != nil {

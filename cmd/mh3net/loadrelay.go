@@ -215,18 +215,10 @@ func relayRun(ctx context.Context, clients []*gameclient.Client, rate float64, d
 // answered on the way.
 func readPositions(c *gameclient.Client, rec *latency.Recorder, delivered *atomic.Int64) {
 	r := bufio.NewReaderSize(c.Conn(), 4096)
-	var hdr [pat.HeaderSize]byte
-	body := make([]byte, pat.MaxPayload)
+	buf := make([]byte, pat.HeaderSize+pat.MaxPayload)
 	for {
-		if _, err := io.ReadFull(r, hdr[:]); err != nil {
-			return
-		}
-		h, err := pat.ParseHeader(hdr[:], pat.MaxPayload)
+		h, b, err := readFrame(r, buf)
 		if err != nil {
-			return
-		}
-		b := body[:h.Size]
-		if _, err := io.ReadFull(r, b); err != nil {
 			return
 		}
 		switch h.ID {
@@ -244,6 +236,21 @@ func readPositions(c *gameclient.Client, rec *latency.Recorder, delivered *atomi
 			delivered.Add(1)
 		}
 	}
+}
+
+// readFrame reads one frame from r into buf (room for the largest) and
+// returns its header and payload, which the next call overwrites.
+func readFrame(r io.Reader, buf []byte) (pat.Header, []byte, error) {
+	if _, err := io.ReadFull(r, buf[:pat.HeaderSize]); err != nil {
+		return pat.Header{}, nil, err
+	}
+	h, err := pat.ParseHeader(buf[:pat.HeaderSize], pat.MaxPayload)
+	if err != nil {
+		return h, nil, err
+	}
+	body := buf[pat.HeaderSize : pat.HeaderSize+int(h.Size)]
+	_, err = io.ReadFull(r, body)
+	return h, body, err
 }
 
 // directRelay runs the same traffic through the simplest relay there is:
@@ -269,17 +276,10 @@ func directRelay(ctx context.Context, n int, rate float64, d time.Duration) (rel
 			mu.Unlock()
 			id := fmt.Sprintf("D%05d", i)
 			go func() {
-				var hdr [pat.HeaderSize]byte
+				buf := make([]byte, pat.HeaderSize+pat.MaxPayload)
 				for {
-					if _, err := io.ReadFull(c, hdr[:]); err != nil {
-						return
-					}
-					h, err := pat.ParseHeader(hdr[:], pat.MaxPayload)
+					h, body, err := readFrame(c, buf)
 					if err != nil {
-						return
-					}
-					body := make([]byte, h.Size)
-					if _, err := io.ReadFull(c, body); err != nil {
 						return
 					}
 					frame, _ := pat.AppendMessage(nil, h.Seq, &pat.NtcLayerUserPosition{SenderID: []byte(id), Payload: body})
