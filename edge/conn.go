@@ -606,6 +606,11 @@ func (c *conn) request(ctx context.Context, frame []byte) (*nats.Msg, error) {
 			msg.Header.Set(bus.HeaderSession, c.session)
 		}
 		msg.Header.Set(bus.HeaderDeadline, strconv.FormatInt(time.Now().Add(cfg.RequestTimeout).UnixMilli(), 10))
+		if cfg.Local != nil && attempt == 1 {
+			if data, hdr, ok := cfg.Local(cfg.Server, msg.Header, frame); ok {
+				return &nats.Msg{Data: data, Header: hdr}, nil
+			}
+		}
 		rctx, cancel := context.WithTimeout(ctx, cfg.RequestTimeout)
 		reply, err := c.l.nc.RequestMsgWithContext(rctx, msg)
 		cancel()

@@ -53,6 +53,11 @@ type Config struct {
 	// handlers answer them idempotently.
 	RequestTimeout  time.Duration
 	RequestAttempts int
+	// Local, when set, serves a request in this process before the bus is
+	// tried: the handlers of a one-box server. It gets the same headers a
+	// request over NATS carries; ok=false (busy, stopping, no answer)
+	// sends the packet over the bus instead.
+	Local func(server string, h nats.Header, frame []byte) (data []byte, hdr nats.Header, ok bool)
 	// MaxPayload is the largest frame payload accepted from a client
 	// (default: every legal frame, 0xFFFF bytes, as MH3SP reads them).
 	MaxPayload int

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -153,7 +154,8 @@ func greet(t *testing.T, addr string) *gameclient.Client {
 // and the connection answers its next packet. A known id of that size
 // goes to the handlers.
 func TestUnknownAndLargestFrames(t *testing.T) {
-	s := startServer(t, server.Config{}, nil)
+	// Over the bus, where the test watches what the edge forwards.
+	s := startServer(t, server.Config{BusOnly: true}, nil)
 	reqs := make(chan *nats.Msg, 64)
 	sub, err := s.Conn().ChanSubscribe(bus.RequestSubject("lmp"), reqs)
 	if err != nil {
@@ -535,5 +537,42 @@ func TestLoginTrafficUnderDefaultLimits(t *testing.T) {
 		if frames > edge.DefaultRequestBurst/2 {
 			t.Errorf("%d frames on one connection of a login: the default burst of %d leaves little room", frames, edge.DefaultRequestBurst)
 		}
+	}
+}
+
+// An edge with handlers in its own process (Local) asks them first, and
+// sends a packet over the bus when they decline it (busy, stopping).
+func TestLocalHandlersFirstThenTheBus(t *testing.T) {
+	var local, viaBus atomic.Int32
+	cfg := edge.Config{Local: func(server string, h nats.Header, frame []byte) ([]byte, nats.Header, bool) {
+		hd, _ := pat.ParseHeader(frame, pat.MaxPayload)
+		if hd.Seq%2 == 0 || server != "lmp" || h.Get(bus.HeaderConn) == "" || h.Get(bus.HeaderReq) == "" {
+			return nil, nil, false
+		}
+		local.Add(1)
+		b, _ := pat.AppendMessage(nil, hd.Seq, &pat.AnsFmpListVersion{Version: 2})
+		return b, nats.Header{}, true
+	}}
+	addr := startEdge(t, cfg, func(m *nats.Msg) { viaBus.Add(1); answerEach(m) })
+	c := greet(t, addr)
+	for seq := uint16(1); seq <= 4; seq++ {
+		if err := c.SendSeq(seq, &pat.ReqFmpListVersion{}); err != nil {
+			t.Fatal(err)
+		}
+		var v pat.AnsFmpListVersion
+		p, err := c.Expect(pat.IDAnsFmpListVersion, &v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := uint32(1) // the bus's answer
+		if seq%2 == 1 {
+			want = 2 // the local handlers'
+		}
+		if p.Seq != seq || v.Version != want {
+			t.Fatalf("seq %d: answer seq %d version %d, want version %d", seq, p.Seq, v.Version, want)
+		}
+	}
+	if local.Load() != 2 || viaBus.Load() != 2 {
+		t.Fatalf("served in process %d, over the bus %d; want 2 and 2", local.Load(), viaBus.Load())
 	}
 }

@@ -255,7 +255,13 @@ const handlerTimeout = 10 * time.Second
 // result is applied (tests slow a handler down with it).
 var testHookAfterRun func(c *Call)
 
-func (s *Service) handle(ctx context.Context, server string, h nats.Header, frame []byte) ([]byte, nats.Header) {
+// handle serves one packet and returns the answer's frames and headers
+// (nil headers: no answer, the edge retries). inProcess is set when the
+// edge called from this process and waits for the return (Local): the
+// answer cannot be lost on its way, and a retry can only start once this
+// attempt ended, so the reply cache is not used; a retry of a failed
+// attempt recomputes its answer from the request id as after a crash.
+func (s *Service) handle(ctx context.Context, server string, h nats.Header, frame []byte, inProcess bool) ([]byte, nats.Header) {
 	out := nats.Header{}
 	pkts, err := pat.SplitFrames(frame)
 	if err != nil || len(pkts) != 1 {
@@ -310,7 +316,8 @@ func (s *Service) handle(ctx context.Context, server string, h nats.Header, fram
 		outcome = metrics.Ignored
 		return nil, out
 	}
-	if r.mutates && c.Req != "" {
+	cached := r.mutates && c.Req != "" && !inProcess
+	if cached {
 		kept, err := s.replies.claim(ctx, c.Req, deadline)
 		if err != nil {
 			// Without the reply cache a retry recomputes the answer
@@ -325,7 +332,7 @@ func (s *Service) handle(ctx context.Context, server string, h nats.Header, fram
 	}
 	c.logger().Debug("handling")
 	if err := s.runPatiently(c, r, deadline); err != nil {
-		if r.mutates && c.Req != "" {
+		if cached {
 			s.replies.release(context.WithoutCancel(ctx), c.Req)
 		}
 		outcome = errOutcome(err)
@@ -347,7 +354,7 @@ func (s *Service) handle(ctx context.Context, server string, h nats.Header, fram
 	for _, ps := range c.pushes {
 		s.publish(c, ps)
 	}
-	if r.mutates && c.Req != "" {
+	if cached {
 		s.replies.keep(ctx, c.Req, reply{Data: c.out, Close: c.close, Member: c.member, Session: c.sessionOut})
 	}
 	(&reply{Close: c.close, Member: c.member, Session: c.sessionOut}).header(out)

@@ -453,10 +453,18 @@ gather:
 			if strings.HasPrefix(e.Subject, "mh3.ops.") {
 				continue // the operator's own polls: noise, and a change every time
 			}
-			h.Requests += e.NumRequests
-			h.Errors += e.NumErrors
-			h.Endpoints = append(h.Endpoints, StatusEndpoint{Name: e.Name, Requests: e.NumRequests, Errors: e.NumErrors, LastError: e.LastError,
-				AvgMillis: float64(e.AverageProcessingTime) / float64(time.Millisecond), TotalSecs: e.ProcessingTime.Seconds()})
+			var local LocalStats
+			if len(e.Data) > 0 {
+				_ = json.Unmarshal(e.Data, &local) // served in process, not over the bus
+			}
+			ep := StatusEndpoint{Name: e.Name, Requests: e.NumRequests + int(local.Requests), Errors: e.NumErrors + int(local.Errors), LastError: e.LastError,
+				TotalSecs: (e.ProcessingTime + local.ProcessingTime).Seconds()}
+			if ep.Requests > 0 {
+				ep.AvgMillis = ep.TotalSecs * 1000 / float64(ep.Requests)
+			}
+			h.Requests += ep.Requests
+			h.Errors += ep.Errors
+			h.Endpoints = append(h.Endpoints, ep)
 		}
 		sort.Slice(h.Endpoints, func(i, j int) bool { return h.Endpoints[i].Name < h.Endpoints[j].Name })
 		handlers = append(handlers, h)

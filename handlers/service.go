@@ -104,6 +104,8 @@ type Service struct {
 	view      *projection.World
 	recent    *recentLog // warnings and errors for the status page
 	procs     processes
+	ctx       context.Context // the service's own: a packet outlives its connection
+	local     localCounts
 }
 
 // Start joins the handler queue group on nc. It returns once the service
@@ -144,6 +146,7 @@ func Start(ctx context.Context, nc *nats.Conn, st store.Store, cfg Config) (*Ser
 	}
 	recent := &recentLog{}
 	s := &Service{
+		ctx:    ctx,
 		cfg:    cfg,
 		recent: recent,
 		log:    slog.New(newRecording(cfg.Logger.Handler(), recent)).With("role", "handlers"),
@@ -198,6 +201,8 @@ func Start(ctx context.Context, nc *nats.Conn, st store.Store, cfg Config) (*Ser
 		Version:     "0.1.0",
 		Description: "Monster Hunter Tri PAT packet handlers",
 		QueueGroup:  bus.QueueGroup,
+		// Requests served in process (Local) are counted with the bus's.
+		StatsHandler: s.local.stats,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("handlers: add micro service: %w", err)
@@ -342,7 +347,7 @@ func (s *Service) serve(ctx context.Context, req micro.Request) {
 	run := func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
-		data, hdr := s.handle(ctx, bus.ServerOf(req.Subject()), nats.Header(req.Headers()), req.Data())
+		data, hdr := s.handle(ctx, bus.ServerOf(req.Subject()), nats.Header(req.Headers()), req.Data(), false)
 		if hdr == nil {
 			return // no answer: the edge retries the packet
 		}
@@ -366,7 +371,7 @@ func (s *Service) serve(ctx context.Context, req micro.Request) {
 // nothing is answered; what it causes goes out as pushes.
 func (s *Service) serveNtc(ctx context.Context, m *nats.Msg) {
 	run := func(ctx context.Context) {
-		data, hdr := s.handle(ctx, bus.ServerOf(m.Subject), m.Header, m.Data)
+		data, hdr := s.handle(ctx, bus.ServerOf(m.Subject), m.Header, m.Data, false)
 		if hdr.Get(bus.HeaderClose) == "1" {
 			// A broken notification ends the connection, as a broken
 			// request does: the frames (an NtcShut) go to it by push.

@@ -86,6 +86,11 @@ type Config struct {
 	// FMP listener and registers World's servers in its lease, so every
 	// handler lists them while it lives (docs/SCALING.md).
 	FMPOnly bool
+	// BusOnly sends every packet of this process's edge over NATS, even
+	// when this process runs handlers too. By default a process with both
+	// roles (mh3net up) serves its own edge's packets in process and uses
+	// the bus only when its handlers are busy or stopping.
+	BusOnly bool
 
 	ConnectionDelay   time.Duration
 	LineCheckInterval time.Duration
@@ -339,6 +344,9 @@ func (s *Server) start(ctx, edgeCtx context.Context) error {
 				Gate:              s.gate,
 				Metrics:           cfg.Metrics,
 				Logger:            cfg.Logger,
+			}
+			if s.hs != nil && !cfg.BusOnly {
+				ec.Local = s.hs.Local
 			}
 			if server == "opn" {
 				ec.TLS = &wiitls.Config{Certificate: cert}

@@ -38,6 +38,7 @@ type options struct {
 	world     string
 	quests    string
 	fmpOnly   bool
+	busOnly   bool
 
 	connectionDelay time.Duration
 	lineCheck       time.Duration
@@ -122,6 +123,7 @@ func newFlagSet(name string, o *options) *flag.FlagSet {
 		fs.StringVar(&o.quests, "quests", "", "quest directory: quests/<id>.json and rotation.json (docs/OPERATIONS.md); watched, a change is served without a restart (default: the embedded quests every day; 'mh3net quests export DIR' writes them as a start)")
 	}
 	if name == "up" {
+		fs.BoolVar(&o.busOnly, "bus-only", false, "send every packet over NATS, as separate edge and handler processes do (default: this process's handlers serve its own edge's packets in process, and the bus only when they are busy)")
 		fs.StringVar(&o.dnsListen, "dns", "", "also answer DNS for the game's hostnames with --advertise on this address, UDP and TCP (e.g. 0.0.0.0:53; see 'mh3net dns'); off by default")
 		fs.StringVar(&o.dnsUpstream, "dns-upstream", "", "with --dns: the resolver for every other name, IP[:port] (default: the first nameserver of /etc/resolv.conf)")
 	}

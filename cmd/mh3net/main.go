@@ -205,6 +205,7 @@ func runRoles(ctx context.Context, cmd string, args []string) error {
 		WorldFile:         o.world,
 		QuestDir:          o.quests,
 		FMPOnly:           o.fmpOnly,
+		BusOnly:           o.busOnly,
 		ConnectionDelay:   o.connectionDelay,
 		LineCheckInterval: o.lineCheck,
 		RequestTimeout:    o.requestTimeout,

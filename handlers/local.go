@@ -1,0 +1,89 @@
+package handlers
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/micro"
+
+	"github.com/mh3net/mh3net/bus"
+)
+
+// Local serves a request from an edge in this same process, without the
+// bus: a one-box server's edge calls its own handlers directly. The packet
+// gets the same handling as one over NATS (headers, deadline, request
+// claim, answer), under the same concurrency bound and drain. It answers
+// ok=false when this process does not take the packet now (stopping, or
+// every slot busy) or has no answer for it: the edge then sends it over
+// the bus, where any handler process may serve it.
+func (s *Service) Local(server string, h nats.Header, frame []byte) ([]byte, nats.Header, bool) {
+	c := s.local.of(server)
+	if c == nil {
+		return nil, nil, false
+	}
+	s.stopMu.Lock()
+	if s.stopping {
+		s.stopMu.Unlock()
+		return nil, nil, false
+	}
+	s.wg.Add(1)
+	s.stopMu.Unlock()
+	defer s.wg.Done()
+	select {
+	case s.sem <- struct{}{}:
+	default:
+		return nil, nil, false
+	}
+	defer func() { <-s.sem }()
+	start := time.Now()
+	data, hdr := s.handle(s.ctx, server, h, frame, true)
+	c.requests.Add(1)
+	c.nanos.Add(int64(time.Since(start)))
+	if hdr.Get(bus.HeaderError) != "" {
+		c.errors.Add(1)
+	}
+	return data, hdr, hdr != nil
+}
+
+// localCounts counts the requests Local served, per server, for the
+// micro stats every handler process answers (the status page adds them
+// to the endpoint's own).
+type localCounts struct {
+	opn, lmp, fmp, rfp localCount
+}
+
+type localCount struct {
+	requests, errors atomic.Uint64
+	nanos            atomic.Int64
+}
+
+func (l *localCounts) of(server string) *localCount {
+	switch server {
+	case "opn":
+		return &l.opn
+	case "lmp":
+		return &l.lmp
+	case "fmp":
+		return &l.fmp
+	case "rfp":
+		return &l.rfp
+	}
+	return nil
+}
+
+// LocalStats is the data of a packet endpoint's micro stats: what was
+// served in process, beside the bus requests micro counts itself.
+type LocalStats struct {
+	Requests       uint64        `json:"local_requests"`
+	Errors         uint64        `json:"local_errors"`
+	ProcessingTime time.Duration `json:"local_processing_time"`
+}
+
+func (l *localCounts) stats(e *micro.Endpoint) any {
+	c := l.of(e.Name)
+	if c == nil {
+		return nil
+	}
+	return LocalStats{Requests: c.requests.Load(), Errors: c.errors.Load(), ProcessingTime: time.Duration(c.nanos.Load())}
+}
