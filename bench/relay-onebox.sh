@@ -6,6 +6,7 @@
 # usage: bench/relay-onebox.sh [HUNTERS [RATE [DURATION]]]
 #   UP_ARGS: more flags for up (e.g. --pprof 127.0.0.1:6061)
 #   ONE_EDGE=1: no second edge; every hunter on up's own edge
+#   LOAD_ARGS: more flags for the load tool (e.g. --direct-in-tool)
 set -euo pipefail
 H=${1:-100}; R=${2:-10}; D=${3:-20s}
 DIR=$(mktemp -d); PIDS=()
@@ -29,4 +30,4 @@ if [ -z "${ONE_EDGE:-}" ]; then
   LMPS=$LMPS,127.0.0.1:18311 FMPS=$FMPS,127.0.0.1:18312
 fi
 sleep 2
-"$B" load relay --lmp "$LMPS" --fmp "$FMPS" --hunters "$H" --rate "$R" --duration "$D" --login-clients 32
+"$B" load relay --lmp "$LMPS" --fmp "$FMPS" --hunters "$H" --rate "$R" --duration "$D" --login-clients 32 ${LOAD_ARGS:-}

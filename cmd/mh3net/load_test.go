@@ -4,6 +4,9 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os/exec"
+	"regexp"
+	"strconv"
 	"testing"
 	"time"
 
@@ -65,9 +68,39 @@ func TestLoadRelayRecordsEveryDelivery(t *testing.T) {
 		}
 	}
 	check("mh3net", relayRun(ctx, clients, 20, time.Second))
-	direct, err := directRelay(ctx, 8, 20, time.Second)
+	direct, err := directRelay(ctx, 8, 20, time.Second, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	check("direct", direct)
+}
+
+// The whole relay command: hunters through mh3net, then the direct relay
+// as a process of its own (mh3net load direct-relay), each delivering
+// every update to the three cityfellows.
+func TestLoadRelayCommandWithTheDirectRelayInItsOwnProcess(t *testing.T) {
+	bin := buildBinary(t)
+	s := startUp(t)
+	out, err := exec.Command(bin, "load", "relay", "--lmp", s.Addr("lmp").String(), "--fmp", s.Addr("fmp").String(),
+		"--hunters", "8", "--rate", "20", "--duration", "1s", "--login-clients", "4").CombinedOutput()
+	t.Logf("%s", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`(?m)^(mh3net|direct) relay .*?(own process)?\): sent (\d+), delivered (\d+);`)
+	found := map[string]bool{}
+	for _, m := range re.FindAllStringSubmatch(string(out), -1) {
+		sent, _ := strconv.Atoi(m[3])
+		delivered, _ := strconv.Atoi(m[4])
+		if sent < 40 || delivered < 2*sent || delivered > 3*sent {
+			t.Fatalf("%s relay: sent %d, delivered %d", m[1], sent, delivered)
+		}
+		found[m[1]] = true
+		if m[1] == "direct" && m[2] == "" {
+			t.Fatal("the direct relay did not run in its own process")
+		}
+	}
+	if !found["mh3net"] || !found["direct"] {
+		t.Fatalf("results missing: %v", found)
+	}
 }

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -35,6 +37,7 @@ func runLoadRelay(ctx context.Context, args []string) error {
 	duration := fs.Duration("duration", 20*time.Second, "how long positions are sent")
 	server := fs.Int("server", 1, "FMP server (1-based) the hunters play on")
 	direct := fs.Bool("direct", true, "also measure a direct TCP relay of the same traffic")
+	inTool := fs.Bool("direct-in-tool", false, "run the direct relay inside this tool's process, not as a process of its own")
 	logins := fs.Int("login-clients", 8, "logins at once while setting up")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -60,11 +63,15 @@ func runLoadRelay(ctx context.Context, args []string) error {
 	if !*direct {
 		return nil
 	}
-	dres, err := directRelay(ctx, *hunters, *rate, *duration)
+	dres, err := directRelay(ctx, *hunters, *rate, *duration, *inTool)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("direct relay  (%d hunters, %.0f/s each): %s\n", *hunters, *rate, dres)
+	where := "own process"
+	if *inTool {
+		where = "in the tool"
+	}
+	fmt.Printf("direct relay  (%d hunters, %.0f/s each, %s): %s\n", *hunters, *rate, where, dres)
 	return nil
 }
 
@@ -255,49 +262,44 @@ func readFrame(r io.Reader, buf []byte) (pat.Header, []byte, error) {
 
 // directRelay runs the same traffic through the simplest relay there is:
 // one TCP server that copies each client's frames, prefixed with its id
-// as mh3net does, to the other three of its group.
-func directRelay(ctx context.Context, n int, rate float64, d time.Duration) (relayResult, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return relayResult{}, err
-	}
-	defer ln.Close()
-	var mu sync.Mutex
-	groups := map[int][]net.Conn{}
-	go func() {
-		for i := 0; ; i++ {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			g := i / 4
-			mu.Lock()
-			groups[g] = append(groups[g], c)
-			mu.Unlock()
-			id := fmt.Sprintf("D%05d", i)
-			go func() {
-				buf := make([]byte, pat.HeaderSize+pat.MaxPayload)
-				for {
-					h, body, err := readFrame(c, buf)
-					if err != nil {
-						return
-					}
-					frame, _ := pat.AppendMessage(nil, h.Seq, &pat.NtcLayerUserPosition{SenderID: []byte(id), Payload: body})
-					mu.Lock()
-					mates := slices.Clone(groups[g])
-					mu.Unlock()
-					for _, m := range mates {
-						if m != c {
-							m.Write(frame)
-						}
-					}
-				}
-			}()
+// as mh3net does, to the other three of its group. The relay runs as a
+// process of its own (mh3net load direct-relay), as a server does, so it
+// sleeps and wakes as mh3net's processes do; inTool runs it inside this
+// tool's process instead, where the tool's own goroutines keep it awake.
+func directRelay(ctx context.Context, n int, rate float64, d time.Duration, inTool bool) (relayResult, error) {
+	var addr string
+	if inTool {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return relayResult{}, err
 		}
-	}()
+		defer ln.Close()
+		go serveDirectRelay(ln)
+		addr = ln.Addr().String()
+	} else {
+		self, err := os.Executable()
+		if err != nil {
+			return relayResult{}, err
+		}
+		cmd := exec.CommandContext(ctx, self, "load", "direct-relay", "--listen", "127.0.0.1:0")
+		cmd.Stderr = os.Stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			return relayResult{}, err
+		}
+		if err := cmd.Start(); err != nil {
+			return relayResult{}, fmt.Errorf("start the direct relay: %w", err)
+		}
+		defer func() { cmd.Process.Kill(); cmd.Wait() }()
+		line, err := bufio.NewReader(out).ReadString('\n')
+		if err != nil {
+			return relayResult{}, fmt.Errorf("the direct relay's address: %w", err)
+		}
+		addr = strings.TrimSpace(strings.TrimPrefix(line, "listening "))
+	}
 	clients := make([]*gameclient.Client, n)
 	for i := range clients {
-		c, err := gameclient.Dial(ln.Addr().String())
+		c, err := gameclient.Dial(addr)
 		if err != nil {
 			return relayResult{}, err
 		}
@@ -310,4 +312,60 @@ func directRelay(ctx context.Context, n int, rate float64, d time.Duration) (rel
 		return res, errors.New("the direct relay delivered nothing")
 	}
 	return res, nil
+}
+
+// runDirectRelay is mh3net load direct-relay: the direct relay as a
+// process of its own, until it is killed. It prints the address it
+// listens on first.
+func runDirectRelay(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("load direct-relay", flag.ContinueOnError)
+	listen := fs.String("listen", "127.0.0.1:0", "address to listen on")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("listening %s\n", ln.Addr())
+	go func() { <-ctx.Done(); ln.Close() }()
+	serveDirectRelay(ln)
+	return nil
+}
+
+// serveDirectRelay accepts connections until ln closes; every 4 in a row
+// are one group, and each frame one sends goes to the other three.
+func serveDirectRelay(ln net.Listener) {
+	var mu sync.Mutex
+	groups := map[int][]net.Conn{}
+	for i := 0; ; i++ {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		g := i / 4
+		mu.Lock()
+		groups[g] = append(groups[g], c)
+		mu.Unlock()
+		id := fmt.Sprintf("D%05d", i)
+		go func() {
+			defer c.Close()
+			buf := make([]byte, pat.HeaderSize+pat.MaxPayload)
+			for {
+				h, body, err := readFrame(c, buf)
+				if err != nil {
+					return
+				}
+				frame, _ := pat.AppendMessage(nil, h.Seq, &pat.NtcLayerUserPosition{SenderID: []byte(id), Payload: body})
+				mu.Lock()
+				mates := slices.Clone(groups[g])
+				mu.Unlock()
+				for _, m := range mates {
+					if m != c {
+						m.Write(frame)
+					}
+				}
+			}
+		}()
+	}
 }

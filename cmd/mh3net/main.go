@@ -117,6 +117,9 @@ func run(args []string) error {
 		if len(args) > 0 && args[0] == "relay" {
 			return runLoadRelay(ctx, args[1:])
 		}
+		if len(args) > 0 && args[0] == "direct-relay" {
+			return runDirectRelay(ctx, args[1:])
+		}
 		if len(args) > 0 && args[0] == "cities" {
 			return runLoadCities(ctx, args[1:])
 		}
