@@ -245,6 +245,19 @@ func (c *Call) logger() *slog.Logger {
 	return c.log
 }
 
+// debug logs at debug level, making the call's logger only when that
+// level is on: most packets log nothing, and the logger's attributes
+// cost more than the rest of a small packet's handling.
+func (c *Call) debug(msg string, args ...any) {
+	ctx := c.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if c.s.log.Enabled(ctx, slog.LevelDebug) {
+		c.logger().Debug(msg, args...)
+	}
+}
+
 // maxRuns bounds how often a handler runs again after a conflict.
 const maxRuns = 8
 
@@ -325,12 +338,12 @@ func (s *Service) handle(ctx context.Context, server string, h nats.Header, fram
 			c.logger().Warn("request id not claimed", "err", err)
 		}
 		if kept != nil {
-			c.logger().Debug("answering a retried request with the first attempt's answer", "req", c.Req)
+			c.debug("answering a retried request with the first attempt's answer", "req", c.Req)
 			kept.header(out)
 			return kept.Data, out
 		}
 	}
-	c.logger().Debug("handling")
+	c.debug("handling")
 	if err := s.runPatiently(c, r, deadline); err != nil {
 		if cached {
 			s.replies.release(context.WithoutCancel(ctx), c.Req)
@@ -390,7 +403,7 @@ func (s *Service) runPatiently(c *Call, r route, deadline time.Time) error {
 		if err == nil || !transient(err) || c.ctx.Err() != nil || time.Until(deadline) < 2*pause {
 			return err
 		}
-		c.logger().Debug("dependency unavailable, trying again", "err", err, "in", pause)
+		c.debug("dependency unavailable, trying again", "err", err, "in", pause)
 		t := time.NewTimer(pause)
 		select {
 		case <-c.ctx.Done():
@@ -428,7 +441,7 @@ func (s *Service) run(c *Call, r route) error {
 		if n == maxRuns {
 			return fmt.Errorf("%w: state keeps changing under %s: %w", errUnavailable, c.ID, err)
 		}
-		c.logger().Debug("state moved meanwhile, deciding again", "err", err, "run", n)
+		c.debug("state moved meanwhile, deciding again", "err", err, "run", n)
 	}
 }
 

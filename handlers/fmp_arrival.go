@@ -175,6 +175,6 @@ func (s *Service) ReqCircleInfoNoticeSet(c *Call, m *pat.ReqCircleInfoNoticeSet)
 
 // NtcCheatCheck is the game's anti-cheat upload: logged, nothing more.
 func (s *Service) NtcCheatCheck(c *Call, m *pat.NtcCheatCheck) error {
-	c.logger().Debug("cheat check data", "size", len(m.Rest))
+	c.debug("cheat check data", "size", len(m.Rest))
 	return nil
 }

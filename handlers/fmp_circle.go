@@ -467,7 +467,7 @@ func (s *Service) NtcCircleBinary2(c *Call, m *pat.NtcCircleBinary2FromClient) e
 	city := s.view.City(h.At)
 	index := city.CircleOf(partner)
 	if index == 0 || circleRoom(h.At, index) != c.CircleRoom {
-		c.logger().Debug("NtcCircleBinary2 to a hunter not in the sender's circle, dropped", "partner", partner)
+		c.debug("NtcCircleBinary2 to a hunter not in the sender's circle, dropped", "partner", partner)
 		return nil
 	}
 	var info pat.Data

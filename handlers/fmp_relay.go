@@ -19,7 +19,7 @@ import (
 // sender is the relaying hunter, from the edge's tag.
 func (c *Call) sender() (string, []byte, bool) {
 	if c.Tag == "" || c.LayerRoom == "" {
-		c.logger().Debug("relay from a connection outside the layer system, dropped")
+		c.debug("relay from a connection outside the layer system, dropped")
 		return "", nil, false
 	}
 	id, name, err := fanout.Untag(c.Tag)
@@ -55,7 +55,7 @@ func (s *Service) NtcLayerBinary2(c *Call, m *pat.NtcLayerBinary2FromClient) err
 	partner := string(m.PartnerID)
 	h := s.view.Hunter(partner)
 	if h.At.Depth() != 3 || h.At.Room() != c.LayerRoom || h.Conn == "" {
-		c.logger().Debug("NtcLayerBinary2 to a hunter not in the sender's city, dropped", "partner", partner)
+		c.debug("NtcLayerBinary2 to a hunter not in the sender's city, dropped", "partner", partner)
 		return nil
 	}
 	var info pat.Data

@@ -190,7 +190,7 @@ func (s *Service) ReqFriendAdd(c *Call, m *pat.ReqFriendAdd) error {
 	}
 	// Friends already, blacklisted by the recipient, or too many waiting:
 	// answered as usual, nothing sent.
-	c.logger().Debug("friend request not delivered", "to", to, "outcome", int(out))
+	c.debug("friend request not delivered", "to", to, "outcome", int(out))
 	return c.Answer(&pat.AnsFriendAdd{})
 }
 
