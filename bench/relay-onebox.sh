@@ -5,6 +5,7 @@
 # traffic. Cities alternate their hunters between the two edges.
 # usage: bench/relay-onebox.sh [HUNTERS [RATE [DURATION]]]
 #   UP_ARGS: more flags for up (e.g. --pprof 127.0.0.1:6061)
+#   EDGE_ARGS: more flags for the second edge
 #   ONE_EDGE=1: no second edge; every hunter on up's own edge
 #   LOAD_ARGS: more flags for the load tool (e.g. --direct-in-tool)
 set -euo pipefail
@@ -23,7 +24,7 @@ PIDS+=($!)
 for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/18301) 2>/dev/null && break; sleep 0.1; done
 LMPS=127.0.0.1:18301 FMPS=127.0.0.1:18302
 if [ -z "${ONE_EDGE:-}" ]; then
-  "$B" edge "${E[@]}" --nats nats://127.0.0.1:14222 \
+  "$B" edge "${E[@]}" ${EDGE_ARGS:-} --nats nats://127.0.0.1:14222 \
     --opn-port 18310 --lmp-port 18311 --fmp-port 18312 --rfp-port 18313 >"$DIR/edge.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/18311) 2>/dev/null && break; sleep 0.1; done
