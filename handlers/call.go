@@ -16,6 +16,7 @@ import (
 	"github.com/mh3net/mh3net/metrics"
 	"github.com/mh3net/mh3net/pat"
 	"github.com/mh3net/mh3net/store"
+	"github.com/mh3net/mh3net/store/projection"
 )
 
 // Call is one packet being handled: who sent it, what state the handler
@@ -58,6 +59,10 @@ type Call struct {
 	// loggedIn: this run completed a login that took loginTook (metrics).
 	loggedIn  bool
 	loginTook time.Duration
+	// console is the console this run last read (Service.console), so
+	// a packet that looks at it twice reads its stream once; cleared by
+	// the run's own appends to it and when the run starts again.
+	console *projection.Console
 }
 
 // push is frames for another connection, or for every member of a room.
@@ -235,6 +240,7 @@ func (c *Call) SetMembership(header, value string) {
 func (c *Call) reset() {
 	c.out, c.close, c.pushes, c.appends, c.sess, c.member, c.sessionOut = nil, false, nil, nil, nil, nil, nil
 	c.loggedIn, c.loginTook = false, 0
+	c.console = nil
 }
 
 // logger is the call's logger, with the packet's attributes.

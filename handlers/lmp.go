@@ -54,6 +54,7 @@ func (c *Call) createConsole(code string, attempt int) error {
 	if err != nil {
 		return err
 	}
+	c.console = nil
 	_, err = c.s.store.Append(c.ctx, events.ConsoleStream(code), 0, []events.Envelope{env})
 	if err != nil && !errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("%w: %w", errUnavailable, err)
@@ -67,6 +68,9 @@ var errNoConsole = errors.New("no such console")
 // events of its stream the view has not applied yet. A decision so reads
 // the one aggregate it changes, without waiting on a global read barrier.
 func (s *Service) console(c *Call, code string) (projection.Console, error) {
+	if c.console != nil && c.console.SupportCode == code {
+		return *c.console, nil
+	}
 	con, _ := s.profiles.Get(code)
 	con.SupportCode = code
 	if err := c.fold(events.ConsoleStream(code), con.Version, con.Apply); err != nil {
@@ -75,6 +79,8 @@ func (s *Service) console(c *Call, code string) (projection.Console, error) {
 	if con.Version == 0 {
 		return con, errNoConsole
 	}
+	kept := con
+	c.console = &kept
 	return con, nil
 }
 
@@ -222,6 +228,7 @@ func (c *Call) useSlot(code string, slot int, name []byte) (string, []byte, erro
 		if err != nil {
 			return "", nil, err
 		}
+		c.console = nil // changed by this append, or by another meanwhile
 		_, err = c.s.store.Append(c.ctx, events.ConsoleStream(code), con.Version, []events.Envelope{env})
 		if errors.Is(err, store.ErrConflict) {
 			continue // the console changed meanwhile: look again

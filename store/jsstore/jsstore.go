@@ -162,12 +162,18 @@ func (s *Store) Append(ctx context.Context, stream string, expected uint64, evs 
 	if len(evs) > MaxAppend {
 		return 0, fmt.Errorf("jsstore: append to %s: %d events, at most %d in one append", stream, len(evs), MaxAppend)
 	}
-	cur, seq, err := s.last(ctx, subj)
-	if err != nil {
-		return 0, err
-	}
-	if cur != expected {
-		return s.conflictOrRetry(ctx, stream, expected, cur, evs)
+	// A new stream needs no read first: JetStream refuses the publish if
+	// the subject holds a message by then (and that path reads it).
+	var seq uint64
+	if expected > 0 {
+		cur, last, err := s.last(ctx, subj)
+		if err != nil {
+			return 0, err
+		}
+		if cur != expected {
+			return s.conflictOrRetry(ctx, stream, expected, cur, evs)
+		}
+		seq = last
 	}
 	batch := make([]events.Envelope, len(evs))
 	now := time.Now().UTC()
