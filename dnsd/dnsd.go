@@ -370,7 +370,6 @@ func reply(r *dns.Msg, rcode int) *dns.Msg {
 func (s *Server) forward(w dns.ResponseWriter, r *dns.Msg) {
 	select {
 	case s.sem <- struct{}{}:
-		defer func() { <-s.sem }()
 	default:
 		s.refused.Add(1)
 		s.write(w, r, reply(r, dns.RcodeRefused))
@@ -386,6 +385,10 @@ func (s *Server) forward(w dns.ResponseWriter, r *dns.Msg) {
 	defer cancel()
 	c := &dns.Client{Net: network, Timeout: s.timeout}
 	resp, _, err := c.ExchangeContext(ctx, q, s.upstream)
+	// The forward is over once the upstream answered: the slot is free
+	// before the client has the answer, so a client that asks again at
+	// once is not refused for its own finished question.
+	<-s.sem
 	if err == nil && (len(resp.Question) != 1 || !sameQuestion(resp.Question[0], r.Question[0])) {
 		err = errors.New("upstream answered another question")
 	}
