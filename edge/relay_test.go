@@ -173,3 +173,55 @@ func TestRoomFramesToASlowReaderArriveWholeAndInOrder(t *testing.T) {
 		}
 	}
 }
+
+// Positions two members send in bursts reach the third member of their
+// city once each, in the order each sender sent them.
+func TestRelaysKeepEachSendersOrder(t *testing.T) {
+	const room = "s1.g1.c2"
+	var mu sync.Mutex
+	tags := map[string]string{}
+	ids := []string{"AAAAAA", "BBBBBB", "CCCCCC"}
+	addr := startEdge(t, edge.Config{Server: "fmp"}, seatIn(room, func(conn string) string {
+		mu.Lock()
+		defer mu.Unlock()
+		if _, ok := tags[conn]; !ok {
+			tags[conn] = fanout.Tag(ids[len(tags)], []byte("Hunter"))
+		}
+		return tags[conn]
+	}))
+	var cs []*gameclient.Client
+	for range ids {
+		c := greet(t, addr)
+		if err := c.Call(&pat.ReqLayerStart{}, &pat.AnsLayerStart{}); err != nil {
+			t.Fatal(err)
+		}
+		cs = append(cs, c)
+	}
+	const per = 300
+	for i, c := range cs[:2] {
+		var burst []byte
+		for n := range per {
+			burst, _ = pat.AppendFrame(burst, uint16(n), pat.IDNtcLayerUserPosition, binary.BigEndian.AppendUint32([]byte{byte(i)}, uint32(n)))
+		}
+		if err := c.WriteRaw(burst); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next := [2]uint32{}
+	for got := 0; got < 2*per; got++ {
+		p, err := cs[2].Notice(pat.IDNtcLayerUserPosition, nil)
+		if err != nil {
+			t.Fatalf("after %d positions: %v", got, err)
+		}
+		body := p.Payload[2+6:] // the sender's id (length, 6 bytes), then what it sent
+		from, n := int(body[0]), binary.BigEndian.Uint32(body[1:])
+		if n != next[from] {
+			t.Fatalf("from sender %d: position %d, want %d", from, n, next[from])
+		}
+		next[from]++
+	}
+	cs[2].Drain(300 * time.Millisecond)
+	if extra := cs[2].Notices(pat.IDNtcLayerUserPosition); len(extra) != 0 {
+		t.Fatalf("%d positions more than were sent", len(extra))
+	}
+}
