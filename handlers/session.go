@@ -353,9 +353,12 @@ func (s *Service) connClosed(ctx context.Context, m *nats.Msg) {
 	log := s.log.With("conn", conn, "capcom_id", sess.CapcomID)
 	if sess.CapcomID != "" {
 		// Out of the world as MH3SP's departure does; a server change
-		// keeps the new server until the game arrives there.
-		if err := s.depart(ctx, sess.CapcomID, conn, "disconnected", sess.Reconnect); err != nil {
-			log.Warn("departure of a closed connection", "err", err)
+		// keeps the new server until the game arrives there. Only an FMP
+		// connection can have put its hunter in the world.
+		if m.Subject == bus.ClosedSubject("fmp") {
+			if err := s.depart(ctx, sess.CapcomID, conn, "disconnected", sess.Reconnect); err != nil {
+				log.Warn("departure of a closed connection", "err", err)
+			}
 		}
 		key := kvKey(sess.CapcomID)
 		var cur Presence
