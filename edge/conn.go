@@ -531,7 +531,7 @@ func (c *conn) request1(frame []byte) bool {
 	}
 	c.qmu.Unlock()
 	if start {
-		go c.work()
+		c.l.runWork(c)
 	}
 	return true
 }

@@ -151,6 +151,39 @@ type Listener struct {
 	// subscription each, so no goroutine per connection waits for
 	// pushes); one dispatcher per shard hands them over in order.
 	pushes [pushShards]chan *nats.Msg
+
+	// workers are goroutines that drain connections' request queues
+	// (conn.work): an idle one takes a connection whose queue just got
+	// its first packet. Their stacks stay grown between packets, where a
+	// goroutine per burst grew a new one through the handler's calls each
+	// time (in process, mh3net up). With none idle, a goroutine is
+	// started for the connection.
+	workers chan *conn
+}
+
+// idleWorkers is how many request workers a listener keeps.
+const idleWorkers = 16
+
+// runWork drains c's request queue on an idle worker, or on a new
+// goroutine when none is idle.
+func (l *Listener) runWork(c *conn) {
+	select {
+	case l.workers <- c:
+	default:
+		go c.work()
+	}
+}
+
+// worker drains the queues it is handed until ctx ends.
+func (l *Listener) worker(ctx context.Context) {
+	for {
+		select {
+		case c := <-l.workers:
+			c.work()
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // pushShards is how many goroutines deliver pushes to connections (a
@@ -195,12 +228,13 @@ func (l *Listener) dispatch(ctx context.Context, ch chan *nats.Msg) {
 func New(nc *nats.Conn, cfg Config) *Listener {
 	cfg.defaults()
 	l := &Listener{
-		cfg:   cfg,
-		nc:    nc,
-		log:   cfg.Logger.With("server", cfg.Server),
-		gate:  cfg.Gate,
-		m:     cfg.Metrics.Edge(cfg.Server, cfg.Identity.ID()), // the id at start: a lapse moves the process to another id, not its series
-		conns: make(map[string]*conn),
+		cfg:     cfg,
+		nc:      nc,
+		log:     cfg.Logger.With("server", cfg.Server),
+		gate:    cfg.Gate,
+		m:       cfg.Metrics.Edge(cfg.Server, cfg.Identity.ID()), // the id at start: a lapse moves the process to another id, not its series
+		conns:   make(map[string]*conn),
+		workers: make(chan *conn),
 	}
 	for i := range l.pushes {
 		l.pushes[i] = make(chan *nats.Msg, pushBacklog)
@@ -226,6 +260,9 @@ func (l *Listener) Serve(ctx context.Context, ln net.Listener) error {
 	defer stopDispatch() // after every connection's goroutines are done (the returns below wait for them)
 	for _, ch := range l.pushes {
 		go l.dispatch(dctx, ch)
+	}
+	for range idleWorkers {
+		go l.worker(dctx)
 	}
 	l.log.Info("listening", "addr", ln.Addr().String(), "tls", l.cfg.TLS != nil)
 	var tempDelay time.Duration
