@@ -610,6 +610,9 @@ func (c *conn) request(ctx context.Context, frame []byte) (*nats.Msg, error) {
 			if data, hdr, ok := cfg.Local(cfg.Server, msg.Header, frame); ok {
 				return &nats.Msg{Data: data, Header: hdr}, nil
 			}
+			// Declined, perhaps after working until the deadline: the
+			// bus's attempt gets a deadline of its own.
+			msg.Header.Set(bus.HeaderDeadline, strconv.FormatInt(time.Now().Add(cfg.RequestTimeout).UnixMilli(), 10))
 		}
 		rctx, cancel := context.WithTimeout(ctx, cfg.RequestTimeout)
 		reply, err := c.l.nc.RequestMsgWithContext(rctx, msg)

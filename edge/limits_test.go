@@ -541,11 +541,16 @@ func TestLoginTrafficUnderDefaultLimits(t *testing.T) {
 }
 
 // An edge with handlers in its own process (Local) asks them first, and
-// sends a packet over the bus when they decline it (busy, stopping).
+// sends a packet over the bus when they decline it (busy, stopping, or
+// no answer by the deadline: the bus's attempt then gets a deadline of
+// its own).
 func TestLocalHandlersFirstThenTheBus(t *testing.T) {
-	var local, viaBus atomic.Int32
-	cfg := edge.Config{Local: func(server string, h nats.Header, frame []byte) ([]byte, nats.Header, bool) {
+	var local, viaBus, expired atomic.Int32
+	cfg := edge.Config{RequestTimeout: 300 * time.Millisecond, Local: func(server string, h nats.Header, frame []byte) ([]byte, nats.Header, bool) {
 		hd, _ := pat.ParseHeader(frame, pat.MaxPayload)
+		if hd.Seq == 4 {
+			time.Sleep(400 * time.Millisecond) // worked past the deadline, no answer
+		}
 		if hd.Seq%2 == 0 || server != "lmp" || h.Get(bus.HeaderConn) == "" || h.Get(bus.HeaderReq) == "" {
 			return nil, nil, false
 		}
@@ -553,7 +558,13 @@ func TestLocalHandlersFirstThenTheBus(t *testing.T) {
 		b, _ := pat.AppendMessage(nil, hd.Seq, &pat.AnsFmpListVersion{Version: 2})
 		return b, nats.Header{}, true
 	}}
-	addr := startEdge(t, cfg, func(m *nats.Msg) { viaBus.Add(1); answerEach(m) })
+	addr := startEdge(t, cfg, func(m *nats.Msg) {
+		viaBus.Add(1)
+		if ms, _ := strconv.ParseInt(m.Header.Get(bus.HeaderDeadline), 10, 64); time.Now().UnixMilli() >= ms {
+			expired.Add(1)
+		}
+		answerEach(m)
+	})
 	c := greet(t, addr)
 	for seq := uint16(1); seq <= 4; seq++ {
 		if err := c.SendSeq(seq, &pat.ReqFmpListVersion{}); err != nil {
@@ -572,7 +583,7 @@ func TestLocalHandlersFirstThenTheBus(t *testing.T) {
 			t.Fatalf("seq %d: answer seq %d version %d, want version %d", seq, p.Seq, v.Version, want)
 		}
 	}
-	if local.Load() != 2 || viaBus.Load() != 2 {
-		t.Fatalf("served in process %d, over the bus %d; want 2 and 2", local.Load(), viaBus.Load())
+	if local.Load() != 2 || viaBus.Load() != 2 || expired.Load() != 0 {
+		t.Fatalf("served in process %d, over the bus %d (%d past their deadline); want 2 and 2, none past", local.Load(), viaBus.Load(), expired.Load())
 	}
 }
