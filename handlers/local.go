@@ -46,31 +46,26 @@ func (s *Service) Local(server string, h nats.Header, frame []byte) ([]byte, nat
 	return data, hdr, hdr != nil
 }
 
-// localCounts counts the requests Local served, per server, for the
+// localCounts counts the requests Local served, per server (one entry
+// for each of bus.Servers, made at start and only read after), for the
 // micro stats every handler process answers (the status page adds them
 // to the endpoint's own).
-type localCounts struct {
-	opn, lmp, fmp, rfp localCount
-}
+type localCounts map[string]*localCount
 
 type localCount struct {
 	requests, errors atomic.Uint64
 	nanos            atomic.Int64
 }
 
-func (l *localCounts) of(server string) *localCount {
-	switch server {
-	case "opn":
-		return &l.opn
-	case "lmp":
-		return &l.lmp
-	case "fmp":
-		return &l.fmp
-	case "rfp":
-		return &l.rfp
+func newLocalCounts() localCounts {
+	l := localCounts{}
+	for _, server := range bus.Servers {
+		l[server] = &localCount{}
 	}
-	return nil
+	return l
 }
+
+func (l localCounts) of(server string) *localCount { return l[server] }
 
 // LocalStats is the data of a packet endpoint's micro stats: what was
 // served in process, beside the bus requests micro counts itself.
@@ -80,7 +75,7 @@ type LocalStats struct {
 	ProcessingTime time.Duration `json:"local_processing_time"`
 }
 
-func (l *localCounts) stats(e *micro.Endpoint) any {
+func (l localCounts) stats(e *micro.Endpoint) any {
 	c := l.of(e.Name)
 	if c == nil {
 		return nil

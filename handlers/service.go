@@ -147,6 +147,7 @@ func Start(ctx context.Context, nc *nats.Conn, st store.Store, cfg Config) (*Ser
 	recent := &recentLog{}
 	s := &Service{
 		ctx:    ctx,
+		local:  newLocalCounts(),
 		cfg:    cfg,
 		recent: recent,
 		log:    slog.New(newRecording(cfg.Logger.Handler(), recent)).With("role", "handlers"),
