@@ -168,15 +168,20 @@ func (l *Listener) serveConn(ctx context.Context, raw net.Conn) {
 	sub.Unsubscribe()
 	c.leaveRooms()
 	reason := *c.why.Load()
-	c.logger().Info("connection closed", "reason", reason, "duration", time.Since(c.opened).Round(time.Millisecond),
-		"frames_in", c.framesIn, "bytes_in", c.bytesIn, "unknown_dropped", c.unknowns, "throttled", c.throttled)
+	if l.log.Enabled(context.Background(), slog.LevelInfo) {
+		c.logger().Info("connection closed", "reason", reason, "duration", time.Since(c.opened).Round(time.Millisecond),
+			"frames_in", c.framesIn, "bytes_in", c.bytesIn, "unknown_dropped", c.unknowns, "throttled", c.throttled)
+	}
+	if c.session == "" {
+		// Nothing of it was stored (OPN and RFP keep no session): the
+		// handlers have nothing to clean up.
+		return
+	}
 	msg := nats.NewMsg(bus.ClosedSubject(l.cfg.Server))
 	msg.Header.Set(bus.HeaderConn, c.id)
 	msg.Header.Set(bus.HeaderEdge, c.edge)
 	msg.Header.Set(bus.HeaderReason, reason)
-	if c.session != "" {
-		msg.Header.Set(bus.HeaderSession, c.session)
-	}
+	msg.Header.Set(bus.HeaderSession, c.session)
 	if err := l.nc.PublishMsg(msg); err != nil {
 		c.logger().Warn("announce closed connection", "err", err)
 	}

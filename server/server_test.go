@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
+	"github.com/mh3net/mh3net/bus"
 	"github.com/mh3net/mh3net/gameclient"
 	"github.com/mh3net/mh3net/latency"
 	"github.com/mh3net/mh3net/pat"
@@ -317,5 +320,43 @@ func TestStartWithAnUnreachableStoreFailsCleanly(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "event store") {
 		t.Fatalf("error does not say what failed: %v", err)
+	}
+}
+
+// An edge announces a closed connection only when the handlers kept a
+// session for it: an OPN connection (no session is stored there) closes
+// without a message on the bus, an LMP one with its session.
+func TestClosesAnnouncedOnlyWithASession(t *testing.T) {
+	s := start(t, Config{NATSPort: -1})
+	nc, err := nats.Connect(s.NATS.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	closes := make(chan *nats.Msg, 8)
+	sub, err := nc.ChanSubscribe(bus.ClosedPrefix+">", closes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	opn, _ := opnGreet(t, s)
+	opn.Close()
+	lmp := greeted(t, s)
+	lmp.Close()
+	select {
+	case m := <-closes:
+		if m.Subject != bus.ClosedSubject("lmp") || m.Header.Get(bus.HeaderSession) == "" {
+			t.Fatalf("announcement on %s with session %q", m.Subject, m.Header.Get(bus.HeaderSession))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the LMP connection's close was not announced")
+	}
+	select {
+	case m := <-closes:
+		t.Fatalf("a second announcement, on %s", m.Subject)
+	case <-time.After(300 * time.Millisecond):
 	}
 }
