@@ -264,6 +264,18 @@ func (c *Call) debug(msg string, args ...any) {
 	}
 }
 
+// info logs at info level, making the call's logger only when that level
+// is on (a busy server often runs at warn).
+func (c *Call) info(msg string, args ...any) {
+	ctx := c.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if c.s.log.Enabled(ctx, slog.LevelInfo) {
+		c.logger().Info(msg, args...)
+	}
+}
+
 // maxRuns bounds how often a handler runs again after a conflict.
 const maxRuns = 8
 

@@ -48,7 +48,7 @@ func (s *Service) AnsConnection(c *Call, m *pat.AnsConnection) error {
 		if c.Server == "opn" && s.view.Admin().Maintenance {
 			status = 2
 		}
-		c.logger().Info("connection", "status", status, "ticket", ticket != "", "support_code", code != "", "media_version", string(cd.Bytes(pat.ConnMediaVersion)))
+		c.info("connection", "status", status, "ticket", ticket != "", "support_code", code != "", "media_version", string(cd.Bytes(pat.ConnMediaVersion)))
 		return c.Answer(&pat.NtcLogin{Status: status})
 	}
 	sess, err := c.Session()
@@ -103,7 +103,7 @@ func (s *Service) AnsConnection(c *Call, m *pat.AnsConnection) error {
 	default: // opn, rfp
 		status = 5
 	}
-	c.logger().Info("connection", "status", status, "ticket", ticket != "", "support_code", sess.SupportCode != "", "media_version", string(cd.Bytes(pat.ConnMediaVersion)))
+	c.info("connection", "status", status, "ticket", ticket != "", "support_code", sess.SupportCode != "", "media_version", string(cd.Bytes(pat.ConnMediaVersion)))
 	return c.Answer(&pat.NtcLogin{Status: status})
 }
 
@@ -136,7 +136,7 @@ func (s *Service) ReqServerTime(c *Call, m *pat.ReqServerTime) error {
 }
 
 func (s *Service) NtcCollectionLog(c *Call, m *pat.NtcCollectionLog) error {
-	c.logger().Info("client error report", "error_code", m.Data.Num(0x01), "unknown", m.Data.Num(0x02), "timeout", m.Data.Num(0x03))
+	c.info("client error report", "error_code", m.Data.Num(0x01), "unknown", m.Data.Num(0x02), "timeout", m.Data.Num(0x03))
 	return nil
 }
 

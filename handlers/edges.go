@@ -162,12 +162,12 @@ func (s *Service) sweepTransit(ctx context.Context, pres map[string]Presence, no
 		}
 		sctx, cancel := context.WithTimeout(ctx, s.cfg.Lease)
 		var cur Presence
-		rev, found, err := getJSON(sctx, s.kv.online, key, &cur)
+		rev, found, err := s.onlineMemo.fresh(sctx, key, &cur)
 		if err == nil && found && cur.Conn == p.Conn && cur.Transit {
 			if err := s.depart(sctx, key, p.Conn, "never arrived after a server change", false); err != nil {
 				s.log.Warn("end of a server change", "capcom_id", key, "err", err)
 			} else {
-				s.kv.online.Delete(sctx, key, jetstream.LastRevision(rev))
+				s.onlineMemo.delete(sctx, key, rev)
 			}
 		}
 		cancel()
@@ -212,11 +212,11 @@ func (s *Service) sweepEdge(ctx context.Context, edge, reason string) error {
 	if keys != nil {
 		for key := range keys.Keys() {
 			var p Presence
-			rev, found, err := getJSON(ctx, s.kv.online, key, &p)
+			rev, found, err := s.onlineMemo.fresh(ctx, key, &p)
 			if err != nil || !found || p.Edge != edge {
 				continue
 			}
-			if err := s.kv.online.Delete(ctx, key, jetstream.LastRevision(rev)); err == nil {
+			if err := s.onlineMemo.delete(ctx, key, rev); err == nil {
 				swept = append(swept, key)
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
 	"github.com/mh3net/mh3net/bus"
@@ -24,6 +25,7 @@ import (
 // driven with NATS requests as an edge would send them.
 type rig struct {
 	t  *testing.T
+	ns *natsserver.Server
 	nc *nats.Conn
 	s  *Service
 	st store.Store
@@ -82,7 +84,7 @@ func newRig(t *testing.T) *rig {
 
 // newRigWith is newRig with changes to the handlers' configuration.
 func newRigWith(t *testing.T, configure func(*Config)) *rig {
-	_, nc := testnats.Start(t)
+	ns, nc := testnats.Start(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	st, err := jsstore.Open(ctx, nc, jsstore.Options{})
@@ -95,7 +97,26 @@ func newRigWith(t *testing.T, configure func(*Config)) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &rig{t: t, nc: nc, s: s, st: st, sessions: map[string]string{}}
+	return &rig{t: t, ns: ns, nc: nc, s: s, st: st, sessions: map[string]string{}}
+}
+
+// otherProcess starts a second handler instance on the rig's NATS server
+// and event store, with a connection of its own, as another handler
+// process of the deployment.
+func (r *rig) otherProcess() *Service {
+	r.t.Helper()
+	nc, err := nats.Connect(r.ns.ClientURL())
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.t.Cleanup(nc.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	r.t.Cleanup(cancel)
+	s, err := Start(ctx, nc, r.st, Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), LMPPort: 8201, FMPPort: 8202})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return s
 }
 
 // send delivers one packet of connection conn with request id req.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -39,6 +40,9 @@ type buckets struct {
 	tickets, online, replies, edges, hunters, mediation jetstream.KeyValue
 	js                                                  jetstream.JetStream
 	lease                                               time.Duration
+	// recreated counts buckets keep made again (their revisions start
+	// over).
+	recreated atomic.Uint64
 }
 
 func (b *buckets) configs() []struct {
@@ -123,6 +127,7 @@ func (b *buckets) keep(ctx context.Context, every time.Duration, log *slog.Logge
 					err = discardOld(cctx, b.js, c.cfg.Bucket)
 				}
 				if err == nil {
+					b.recreated.Add(1)
 					log.Info("kv bucket re-created", "bucket", c.cfg.Bucket)
 				}
 			}

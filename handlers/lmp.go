@@ -179,7 +179,7 @@ func (s *Service) ReqUserObject(c *Call, m *pat.ReqUserObject) error {
 	if err := c.claimOnline(sess); err != nil {
 		return err
 	}
-	c.logger().Info("Capcom ID selected", "capcom_id", id, "slot", m.Slot)
+	c.info("Capcom ID selected", "capcom_id", id, "slot", m.Slot)
 	user := append(pat.Data(nil), m.User...)
 	user.SetString(pat.UserCapcomID, []byte(id))
 	return c.Answer(&pat.AnsUserObject{NeedTicket: 1, Text: []byte("Unk_UserObj_str"), User: user})

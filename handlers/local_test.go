@@ -19,6 +19,12 @@ import (
 // have to send it over the bus.
 func (r *rig) local(server, conn, req string, seq uint16, m pat.Message) ([]pat.Packet, bool) {
 	r.t.Helper()
+	return r.localOn(r.s, server, conn, req, seq, m)
+}
+
+// localOn is local with the handler instance s (one of several processes).
+func (r *rig) localOn(s *Service, server, conn, req string, seq uint16, m pat.Message) ([]pat.Packet, bool) {
+	r.t.Helper()
 	frame, err := pat.AppendMessage(nil, seq, m)
 	if err != nil {
 		r.t.Fatal(err)
@@ -31,7 +37,7 @@ func (r *rig) local(server, conn, req string, seq uint16, m pat.Message) ([]pat.
 		h.Set(bus.HeaderSession, v)
 	}
 	r.smu.Unlock()
-	data, hdr, ok := r.s.Local(server, h, frame)
+	data, hdr, ok := s.Local(server, h, frame)
 	if !ok {
 		return nil, false
 	}

@@ -7,7 +7,7 @@ import (
 // OPN: the TLS entry point. Texts, word filters and the LMP address.
 
 func (s *Service) ReqAuthenticationToken(c *Call, m *pat.ReqAuthenticationToken) error {
-	c.logger().Info("NAS token received (not validated, as MH3SP)", "size", len(m.Token))
+	c.info("NAS token received (not validated, as MH3SP)", "size", len(m.Token))
 	return c.Answer(&pat.AnsAuthenticationToken{})
 }
 

@@ -76,17 +76,21 @@ const ServiceName = "mh3net-handlers"
 
 // Service is one handler instance.
 type Service struct {
-	cfg      Config
-	log      *slog.Logger
-	m        *metrics.Handlers
-	nc       *nats.Conn
-	kv       *buckets
-	replies  replies
-	store    store.Store
-	profiles *projection.Profiles
-	routes   map[uint32]route
-	sem      chan struct{}
-	wg       sync.WaitGroup
+	cfg Config
+	log *slog.Logger
+	m   *metrics.Handlers
+	nc  *nats.Conn
+	kv  *buckets
+	// memos of the tickets and presences buckets (kvMemo)
+	ticketMemo *kvMemo[ticketRecord]
+	onlineMemo *kvMemo[Presence]
+	replies    replies
+	sessions   sessionCache
+	store      store.Store
+	profiles   *projection.Profiles
+	routes     map[uint32]route
+	sem        chan struct{}
+	wg         sync.WaitGroup
 	// stopping is set once Stop waits for wg: a subscription callback
 	// still running after its Unsubscribe must not start work then
 	// (WaitGroup.Add from zero racing Wait).
@@ -165,6 +169,8 @@ func Start(ctx context.Context, nc *nats.Conn, st store.Store, cfg Config) (*Ser
 		return nil, err
 	}
 	s.replies = replies{kv: s.kv.replies}
+	gen := func() uint64 { return s.nc.Stats().Reconnects + s.kv.recreated.Load() }
+	s.ticketMemo, s.onlineMemo = newKVMemo[ticketRecord](s.kv.tickets, gen), newKVMemo[Presence](s.kv.online, gen)
 	go s.kv.keep(ctx, 2*time.Second, s.log)
 	src := cfg.ReadModels
 	if src == nil {

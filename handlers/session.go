@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -108,7 +110,7 @@ func (c *Call) Session() (*Session, error) {
 		return &c.sess.s, nil
 	}
 	ref := &sessionRef{}
-	if err := decodeSession(c.sessionIn, &ref.s); err != nil {
+	if err := c.s.sessions.decode(c.sessionIn, &ref.s); err != nil {
 		return nil, err
 	}
 	c.sess = ref
@@ -139,6 +141,55 @@ func decodeSession(v string, s *Session) error {
 	return nil
 }
 
+// sessionCache keeps sessions decoded by their encoding: the edge sends a
+// connection's session with each of its packets, and on one box this
+// process encoded it. Sessions handed out are shallow copies; handlers
+// replace a session's slices and query, never write into them.
+type sessionCache struct {
+	mu sync.Mutex
+	m  map[string]Session
+}
+
+// The cache is bounded: it starts again when it holds sessionCacheMax
+// sessions, and a session whose encoding is longer than
+// sessionCacheMaxLen (one carrying a large search) is not kept.
+const (
+	sessionCacheMax    = 4096
+	sessionCacheMaxLen = 2048
+)
+
+// decode is decodeSession through the cache.
+func (sc *sessionCache) decode(v string, s *Session) error {
+	if v == "" {
+		*s = Session{}
+		return nil
+	}
+	sc.mu.Lock()
+	cached, ok := sc.m[v]
+	sc.mu.Unlock()
+	if ok {
+		*s = cached
+		return nil
+	}
+	if err := decodeSession(v, s); err != nil {
+		return err
+	}
+	sc.put(v, *s)
+	return nil
+}
+
+func (sc *sessionCache) put(v string, s Session) {
+	if len(v) > sessionCacheMaxLen {
+		return
+	}
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.m == nil || len(sc.m) >= sessionCacheMax {
+		sc.m = make(map[string]Session, 256)
+	}
+	sc.m[v] = s
+}
+
 // Changed marks the session to be saved when the packet is done.
 func (c *Call) Changed() { c.sess.dirty = true }
 
@@ -147,12 +198,15 @@ func (c *Call) Changed() { c.sess.dirty = true }
 // holding the ticket (a replayed or doubled hand-over) is sent NtcShut
 // and closed, as a second login with one Capcom ID is.
 func (c *Call) adopt(ticket string) (bool, error) {
+	// Read from the bucket, never the memo: what is adopted here (the
+	// Capcom ID above all) is acted on before the session is written
+	// back, and an ended session must not come back from a stale memo.
 	var rec ticketRecord
-	rev, found, err := getJSON(c.ctx, c.s.kv.tickets, kvKey(ticket), &rec)
+	rev, found, err := c.s.ticketMemo.fresh(c.ctx, kvKey(ticket), &rec)
 	if err == nil && !found {
 		// The hand-over was written by another process moments ago; a
 		// lagging replica may not hold it yet.
-		rev, found, err = getJSON(withLeaderReads(c.ctx, c.s.nc), c.s.kv.tickets, kvKey(ticket), &rec)
+		rev, found, err = c.s.ticketMemo.fresh(withLeaderReads(c.ctx, c.s.nc), kvKey(ticket), &rec)
 	}
 	if err != nil || !found {
 		return false, err
@@ -210,6 +264,7 @@ func (c *Call) commitSession() error {
 	if err != nil {
 		return err
 	}
+	c.s.sessions.put(v, s)
 	c.sessionOut = &v
 	if ref.replaced != "" {
 		c.dropTicket(ref.replaced)
@@ -223,26 +278,24 @@ func (c *Call) writeTicket(s Session) (uint64, error) {
 	key := kvKey(s.Ticket)
 	rec := ticketRecord{Holder: c.Conn, Since: c.s.cfg.Now(), Session: s}
 	rec.Session.TicketRev = 0
-	b, err := json.Marshal(rec)
-	if err != nil {
-		return 0, err
-	}
+	memo := c.s.ticketMemo
 	var rev uint64
+	var err error
 	if s.TicketRev == 0 {
-		rev, err = c.s.kv.tickets.Create(c.ctx, key, b)
+		rev, err = memo.create(c.ctx, key, rec)
 	} else {
-		rev, err = c.s.kv.tickets.Update(c.ctx, key, b, s.TicketRev)
+		rev, err = memo.update(c.ctx, key, rec, s.TicketRev)
 	}
 	if err == nil {
 		return rev, nil
 	}
-	if !errors.Is(err, jetstream.ErrKeyExists) && !isWrongLastSequence(err) {
+	if !isConflict(err) {
 		return 0, fmt.Errorf("%w: kv %s put %s: %w", errUnavailable, c.s.kv.tickets.Bucket(), key, err)
 	}
 	// The record moved: our own earlier write (a run that did not finish)
 	// may be overwritten; another holder's may not.
 	var cur ticketRecord
-	curRev, found, gerr := getJSON(c.ctx, c.s.kv.tickets, key, &cur)
+	curRev, found, gerr := memo.fresh(c.ctx, key, &cur)
 	if gerr != nil {
 		return 0, gerr
 	}
@@ -255,11 +308,11 @@ func (c *Call) writeTicket(s Session) (uint64, error) {
 		return 0, fmt.Errorf("%w: ticket of connection %s now held by %s", errTakenOver, c.Conn, cur.Holder)
 	}
 	if !found {
-		rev, err = c.s.kv.tickets.Create(c.ctx, key, b)
+		rev, err = memo.create(c.ctx, key, rec)
 	} else {
-		rev, err = c.s.kv.tickets.Update(c.ctx, key, b, curRev)
+		rev, err = memo.update(c.ctx, key, rec, curRev)
 	}
-	if errors.Is(err, jetstream.ErrKeyExists) || isWrongLastSequence(err) {
+	if isConflict(err) {
 		return 0, fmt.Errorf("%w: ticket of connection %s", errSessionMoved, c.Conn)
 	}
 	if err != nil {
@@ -270,11 +323,40 @@ func (c *Call) writeTicket(s Session) (uint64, error) {
 
 // dropTicket deletes a ticket record this connection holds.
 func (c *Call) dropTicket(ticket string) {
-	var rec ticketRecord
-	rev, found, err := getJSON(c.ctx, c.s.kv.tickets, kvKey(ticket), &rec)
-	if err == nil && found && rec.Holder == c.Conn {
-		c.s.kv.tickets.Delete(c.ctx, kvKey(ticket), jetstream.LastRevision(rev))
+	ifMine(c.ctx, c.s.ticketMemo, kvKey(ticket), func(rec *ticketRecord) bool { return rec.Holder == c.Conn },
+		func(rev uint64, _ *ticketRecord) error { return c.s.ticketMemo.delete(c.ctx, kvKey(ticket), rev) })
+}
+
+// ifMine calls write with key's entry and revision when mine says the
+// entry is the caller's. The entry is read through the memo first; a
+// memo entry that says it is not the caller's, or a write that loses its
+// compare-and-set, is decided again on a fresh read. It returns write's
+// last error (nil when nothing was the caller's).
+func ifMine[T any](ctx context.Context, memo *kvMemo[T], key string, mine func(*T) bool, write func(rev uint64, cur *T) error) error {
+	for attempt := 0; attempt < 2; attempt++ {
+		var cur T
+		var rev uint64
+		var found, cached bool
+		var err error
+		if attempt == 0 {
+			rev, found, cached, err = memo.get(ctx, key, &cur)
+		} else {
+			rev, found, err = memo.fresh(ctx, key, &cur)
+		}
+		if err != nil || !found {
+			return err
+		}
+		if !mine(&cur) {
+			if cached {
+				continue
+			}
+			return nil
+		}
+		if err = write(rev, &cur); err == nil || !isConflict(err) || attempt == 1 {
+			return err
+		}
 	}
+	return nil
 }
 
 // Presence is who is online with a Capcom ID, and where.
@@ -300,19 +382,19 @@ const transitGrace = 60 * time.Second
 func (c *Call) claimOnline(s *Session) error {
 	key := kvKey(s.CapcomID)
 	ctx := c.ctx
+	memo := c.s.onlineMemo
 	for attempt := 0; attempt < 8; attempt++ {
 		if attempt == 1 {
 			ctx = withLeaderReads(ctx, c.s.nc)
 		}
 		var cur Presence
-		rev, found, err := getJSON(ctx, c.s.kv.online, key, &cur)
+		rev, found, _, err := memo.get(ctx, key, &cur)
 		if err != nil {
 			return err
 		}
 		p := Presence{Conn: c.Conn, Edge: c.Edge, Ticket: s.Ticket, Name: s.HunterName, FmpServer: s.FmpServer, Since: c.s.cfg.Now()}
-		b, _ := json.Marshal(p)
 		if !found {
-			_, err = c.s.kv.online.Create(c.ctx, key, b)
+			_, err = memo.create(c.ctx, key, p)
 		} else {
 			handOver := cur.Transit && cur.Ticket != "" && cur.Ticket == s.Ticket
 			if cur.Conn != c.Conn && !handOver {
@@ -321,12 +403,12 @@ func (c *Call) claimOnline(s *Session) error {
 					return err
 				}
 			}
-			_, err = c.s.kv.online.Update(c.ctx, key, b, rev)
+			_, err = memo.update(c.ctx, key, p, rev)
 		}
 		if err == nil {
 			return nil
 		}
-		if !errors.Is(err, jetstream.ErrKeyExists) && !isWrongLastSequence(err) {
+		if !isConflict(err) {
 			return fmt.Errorf("%w: claim Capcom ID %s: %w", errUnavailable, s.CapcomID, err)
 		}
 	}
@@ -347,53 +429,50 @@ func (s *Service) connClosed(ctx context.Context, m *nats.Msg) {
 	defer cancel()
 	conn := m.Header.Get(bus.HeaderConn)
 	var sess Session
-	if conn == "" || decodeSession(m.Header.Get(bus.HeaderSession), &sess) != nil {
+	if conn == "" || s.sessions.decode(m.Header.Get(bus.HeaderSession), &sess) != nil {
 		return
 	}
-	log := s.log.With("conn", conn, "capcom_id", sess.CapcomID)
+	log := func() *slog.Logger { return s.log.With("conn", conn, "capcom_id", sess.CapcomID) }
 	if sess.CapcomID != "" {
 		// Out of the world as MH3SP's departure does; a server change
 		// keeps the new server until the game arrives there. Only an FMP
 		// connection can have put its hunter in the world.
 		if m.Subject == bus.ClosedSubject("fmp") {
 			if err := s.depart(ctx, sess.CapcomID, conn, "disconnected", sess.Reconnect); err != nil {
-				log.Warn("departure of a closed connection", "err", err)
+				log().Warn("departure of a closed connection", "err", err)
 			}
 		}
 		key := kvKey(sess.CapcomID)
-		var cur Presence
-		rev, found, err := getJSON(ctx, s.kv.online, key, &cur)
-		if err == nil && found && cur.Conn == conn {
+		err := ifMine(ctx, s.onlineMemo, key, func(p *Presence) bool { return p.Conn == conn }, func(rev uint64, cur *Presence) error {
 			if sess.Reconnect {
 				cur.Transit, cur.Since = true, s.cfg.Now()
-				b, _ := json.Marshal(cur)
-				_, err = s.kv.online.Update(ctx, key, b, rev)
-			} else {
-				err = s.kv.online.Delete(ctx, key, jetstream.LastRevision(rev))
+				_, err := s.onlineMemo.update(ctx, key, *cur, rev)
+				return err
 			}
-			if err != nil {
-				log.Debug("presence changed meanwhile", "err", err)
-			}
+			return s.onlineMemo.delete(ctx, key, rev)
+		})
+		if err != nil {
+			log().Debug("presence changed meanwhile", "err", err)
 		}
 	}
 	if sess.Ticket != "" {
-		var rec ticketRecord
-		rev, found, err := getJSON(ctx, s.kv.tickets, kvKey(sess.Ticket), &rec)
-		if err == nil && found && rec.Holder == conn {
+		key := kvKey(sess.Ticket)
+		err := ifMine(ctx, s.ticketMemo, key, func(rec *ticketRecord) bool { return rec.Holder == conn }, func(rev uint64, rec *ticketRecord) error {
 			if sess.Reconnect {
 				// The game comes back with the ticket: the next
 				// connection takes the session as this one left it.
 				rec.Transit, rec.Since, rec.Session = true, s.cfg.Now(), sess
 				rec.Session.TicketRev = 0
-				b, _ := json.Marshal(rec)
-				_, err = s.kv.tickets.Update(ctx, kvKey(sess.Ticket), b, rev)
-			} else {
-				err = s.kv.tickets.Delete(ctx, kvKey(sess.Ticket), jetstream.LastRevision(rev))
+				_, err := s.ticketMemo.update(ctx, key, *rec, rev)
+				return err
 			}
-			if err != nil {
-				log.Debug("ticket changed meanwhile", "err", err)
-			}
+			return s.ticketMemo.delete(ctx, key, rev)
+		})
+		if err != nil {
+			log().Debug("ticket changed meanwhile", "err", err)
 		}
 	}
-	log.Debug("connection cleaned up", "reason", m.Header.Get(bus.HeaderReason))
+	if s.log.Enabled(ctx, slog.LevelDebug) {
+		log().Debug("connection cleaned up", "reason", m.Header.Get(bus.HeaderReason))
+	}
 }

@@ -1,0 +1,238 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/mh3net/mh3net/bus"
+	"github.com/mh3net/mh3net/pat"
+)
+
+// The memo answers what this process wrote; an entry another process
+// changed since is caught by the compare-and-set that follows, which
+// makes the memo forget it; a new generation (NATS reconnected, a bucket
+// made again), a leader read and age all go to the bucket.
+func TestMemoIsCheckedByCompareAndSet(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	var gen uint64
+	mine := newKVMemo[Presence](r.s.kv.online, func() uint64 { return gen })
+	theirs := newKVMemo[Presence](r.s.kv.online, nil)
+
+	rev1, err := mine.create(ctx, "ID1", Presence{Conn: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p Presence
+	if rev, found, cached, err := mine.get(ctx, "ID1", &p); err != nil || !found || !cached || rev != rev1 || p.Conn != "a" {
+		t.Fatalf("after own write: %+v rev %d found %v cached %v err %v", p, rev, found, cached, err)
+	}
+
+	// Another process moves the entry on.
+	if _, found, err := theirs.fresh(ctx, "ID1", &p); err != nil || !found {
+		t.Fatal(found, err)
+	}
+	if _, err := theirs.update(ctx, "ID1", Presence{Conn: "b"}, rev1); err != nil {
+		t.Fatal(err)
+	}
+	if rev, _, cached, _ := mine.get(ctx, "ID1", &p); !cached || rev != rev1 || p.Conn != "a" {
+		t.Fatalf("the memo should still believe its own write: %+v cached %v", p, cached)
+	}
+	if _, err := mine.update(ctx, "ID1", Presence{Conn: "c"}, rev1); !isConflict(err) {
+		t.Fatalf("a write on the stale revision: %v", err)
+	}
+	if _, found, cached, err := mine.get(ctx, "ID1", &p); err != nil || !found || cached || p.Conn != "b" {
+		t.Fatalf("after the lost compare-and-set: %+v found %v cached %v err %v", p, found, cached, err)
+	}
+
+	// Leader reads skip the memo.
+	if _, _, cached, err := mine.get(withLeaderReads(ctx, r.nc), "ID1", &p); err != nil || cached || p.Conn != "b" {
+		t.Fatalf("leader read: %+v cached %v err %v", p, cached, err)
+	}
+	// A new generation forgets everything.
+	if _, _, cached, _ := mine.get(ctx, "ID1", &p); !cached {
+		t.Fatal("the fresh read was not remembered")
+	}
+	gen++
+	if _, _, cached, _ := mine.get(ctx, "ID1", &p); cached {
+		t.Fatal("an entry of an older generation was believed")
+	}
+	// So does age.
+	mine.ttl = time.Millisecond
+	time.Sleep(5 * time.Millisecond)
+	if _, _, cached, _ := mine.get(ctx, "ID1", &p); cached {
+		t.Fatal("an expired entry was believed")
+	}
+	// A delete forgets the key, and absent keys are never remembered.
+	mine.ttl = memoTTL
+	if err := mine.delete(ctx, "ID1", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, cached, err := mine.get(ctx, "ID1", &p); found || cached || err != nil {
+		t.Fatalf("after delete: found %v cached %v err %v", found, cached, err)
+	}
+	if hits, misses := mine.stats(); hits != 3 || misses != 4 {
+		t.Fatalf("hits %d misses %d", hits, misses)
+	}
+}
+
+// The memo stays bounded: past its size it keeps only what is young.
+func TestMemoIsBounded(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	m := newKVMemo[Presence](r.s.kv.online, nil)
+	m.max = 8
+	for i := 0; i < 20; i++ {
+		if _, err := m.create(ctx, "K"+string(rune('A'+i)), Presence{Conn: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(m.m); n > m.max {
+			t.Fatalf("%d entries, bound %d", n, m.max)
+		}
+	}
+}
+
+// A connection's close is cleaned up by a handler process whose memo
+// says the presence and the ticket belong to an older connection:
+// another process handed both over to the closing one meanwhile. Taken
+// on the memo's word, the presence and ticket would stay forever.
+func TestCloseCleansUpPastAStaleMemo(t *testing.T) {
+	r := newRig(t)
+	other := r.otherProcess()
+	ctx := context.Background()
+
+	// This process bound Capcom ID and ticket to connection "old".
+	if _, err := r.s.onlineMemo.create(ctx, "CID001", Presence{Conn: "old", Ticket: "T1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.s.ticketMemo.create(ctx, "T1", ticketRecord{Holder: "old"}); err != nil {
+		t.Fatal(err)
+	}
+	// The other process moved both to connection "new".
+	var p Presence
+	prev, _, err := other.onlineMemo.fresh(ctx, "CID001", &p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.onlineMemo.update(ctx, "CID001", Presence{Conn: "new", Ticket: "T1"}, prev); err != nil {
+		t.Fatal(err)
+	}
+	var rec ticketRecord
+	trev, _, err := other.ticketMemo.fresh(ctx, "T1", &rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.ticketMemo.update(ctx, "T1", ticketRecord{Holder: "new"}, trev); err != nil {
+		t.Fatal(err)
+	}
+
+	// "new" logs out; this process handles its close.
+	v, err := encodeSession(Session{CapcomID: "CID001", Ticket: "T1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := nats.NewMsg(bus.ClosedSubject("lmp"))
+	m.Header.Set(bus.HeaderConn, "new")
+	m.Header.Set(bus.HeaderSession, v)
+	r.s.connClosed(ctx, m)
+
+	if _, err := r.s.kv.online.Get(ctx, "CID001"); !errors.Is(err, jetstream.ErrKeyNotFound) {
+		t.Fatalf("presence of a closed connection left behind (err %v)", err)
+	}
+	if _, err := r.s.kv.tickets.Get(ctx, "T1"); !errors.Is(err, jetstream.ErrKeyNotFound) {
+		t.Fatalf("ticket of a closed connection left behind (err %v)", err)
+	}
+}
+
+// A ticket whose session ended (its holder logged out, handled by another
+// process) is not adopted from this process's memory of it: the Capcom
+// ID it carried does not come back with it.
+func TestEndedTicketIsNotAdoptedFromMemory(t *testing.T) {
+	r := newRig(t)
+	other := r.otherProcess()
+	ctx := context.Background()
+	var user pat.Data
+	user.SetLong(pat.UserSlotIndex, 1).SetString(pat.UserHunterName, []byte("Qurupeco"))
+	local := func(s *Service, server, conn, req string, seq uint16, m pat.Message) []pat.Packet {
+		t.Helper()
+		ps, ok := r.localOn(s, server, conn, req, seq, m)
+		if !ok {
+			t.Fatalf("%s %s: not served", conn, req)
+		}
+		return ps
+	}
+	local(r.s, "lmp", "l1", "l1.1", 1, &pat.AnsConnection{})
+	local(r.s, "lmp", "l1", "l1.2", 2, &pat.ReqLoginInfo{})
+	ticket := ticketOf(t, local(r.s, "lmp", "l1", "l1.3", 3, &pat.ReqTicket{}))
+	local(r.s, "lmp", "l1", "l1.4", 4, &pat.ReqUserObject{IsSlotEmpty: 1, Slot: 1, User: user})
+	local(r.s, "lmp", "l1", "l1.5", 5, &pat.ReqFmpInfo{Index: 1, Fields: []byte{pat.FmpAddress, pat.FmpPort}})
+	local(r.s, "lmp", "l1", "l1.6", 6, &pat.ReqShut{Type: 1})
+	if r.session("l1").CapcomID == "" {
+		t.Fatal("no Capcom ID chosen")
+	}
+	var rec ticketRecord
+	if _, _, cached, err := r.s.ticketMemo.get(ctx, kvKey(ticket), &rec); err != nil || !cached {
+		t.Fatalf("the ticket is not in this process's memo: %v", err)
+	}
+
+	// The logout's close is handled by the other process: the ticket goes.
+	v, err := encodeSession(r.session("l1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := nats.NewMsg(bus.ClosedSubject("lmp"))
+	m.Header.Set(bus.HeaderConn, "l1")
+	m.Header.Set(bus.HeaderSession, v)
+	other.connClosed(ctx, m)
+	if _, err := r.s.kv.tickets.Get(ctx, kvKey(ticket)); !errors.Is(err, jetstream.ErrKeyNotFound) {
+		t.Fatalf("ticket not ended: %v", err)
+	}
+
+	// The ticket is presented on FMP to this process.
+	var withTicket pat.Data
+	withTicket.SetBinary(pat.ConnPatTicket, []byte(ticket))
+	local(r.s, "fmp", "f1", "f1.1", 1, &pat.AnsConnection{Data: withTicket})
+	if s := r.session("f1"); s.CapcomID != "" {
+		t.Fatalf("an ended session came back: %+v", s)
+	}
+}
+
+// Decoded sessions are kept by their encoding, as copies, and bounded.
+func TestSessionCache(t *testing.T) {
+	var sc sessionCache
+	want := Session{CapcomID: "CID001", Ticket: "T1", HunterName: []byte("Rathian"), FmpServer: 2}
+	v, err := encodeSession(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b Session
+	if err := sc.decode(v, &a); err != nil || a.CapcomID != want.CapcomID || string(a.HunterName) != "Rathian" {
+		t.Fatalf("%+v %v", a, err)
+	}
+	a.FmpServer = 9
+	if err := sc.decode(v, &b); err != nil || b.FmpServer != 2 {
+		t.Fatalf("a change to a decoded session reached the cache: %+v %v", b, err)
+	}
+	if len(sc.m) != 1 {
+		t.Fatalf("%d cached", len(sc.m))
+	}
+	if err := sc.decode("not base64!", &a); err == nil {
+		t.Fatal("a bad session decoded")
+	}
+	big := Session{Query: &Query{Kind: queryUserSearch, Name: make([]byte, 4096)}}
+	if v, _ := encodeSession(big); sc.decode(v, &a) != nil || len(sc.m) != 1 {
+		t.Fatalf("a large session was kept (%d cached)", len(sc.m))
+	}
+	for i := 0; i < sessionCacheMax+10; i++ {
+		v, _ := encodeSession(Session{Slot: i})
+		sc.put(v, Session{Slot: i})
+	}
+	if len(sc.m) > sessionCacheMax {
+		t.Fatalf("%d cached, bound %d", len(sc.m), sessionCacheMax)
+	}
+}
