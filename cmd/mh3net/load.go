@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -28,11 +29,32 @@ func runLoad(ctx context.Context, args []string) error {
 	wii := fs.Bool("wii", false, "use the real console's SSLv2-format TLS hello")
 	pid := fs.Int("pid", 0, "process id of the server under test (same machine): report its CPU time per login")
 	pids := fs.String("pids", "", "comma list of name=pid of a split deployment's processes (same machine): report each one's CPU time per login")
+	returning := fs.Bool("returning", false, "each client is one console that logs in again and again, as a player does day after day (its first login, which creates the console and its hunter, is made before the run and not counted); without it every login is a new console's first")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, *duration)
 	defer cancel()
+	consoles := make([]*gameclient.Console, *clients)
+	hunters := make([]string, *clients) // each returning console's Capcom ID
+	for i := range consoles {
+		consoles[i] = &gameclient.Console{}
+	}
+	if *returning {
+		var wg sync.WaitGroup
+		errs := make([]error, *clients)
+		for i, con := range consoles {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				hunters[i], errs[i] = gameclient.FullLogin(*opn, con, *wii, "Load")
+			}()
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return fmt.Errorf("first logins of the returning consoles: %w", err)
+		}
+	}
 	var next, failed atomic.Int64
 	var mu sync.Mutex
 	var times []time.Duration
@@ -55,8 +77,15 @@ func runLoad(ctx context.Context, args []string) error {
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil && next.Add(1) <= int64(*logins) {
+				con := consoles[c]
+				if !*returning {
+					con = &gameclient.Console{}
+				}
 				t0 := time.Now()
-				_, err := gameclient.FullLogin(*opn, &gameclient.Console{}, *wii, "Load")
+				id, err := gameclient.FullLogin(*opn, con, *wii, "Load")
+				if err == nil && *returning && id != hunters[c] {
+					err = fmt.Errorf("console %d came back as hunter %s, was %s", c, id, hunters[c])
+				}
 				mu.Lock()
 				if err != nil {
 					failed.Add(1)

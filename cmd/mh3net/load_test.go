@@ -36,6 +36,11 @@ func TestLoadToolRunsWholeLogins(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Returning consoles log in again as the hunter they made first (the
+	// tool fails a login that comes back as another).
+	if err := runLoad(context.Background(), []string{"--opn", s.Addr("opn").String(), "--clients", "2", "--logins", "6", "--wii", "--returning"}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // The relay tool seats hunters four to a city, and every update one of
