@@ -101,6 +101,18 @@ func (b *clusterBackend) Open(t *testing.T) store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A replicated stream just made may not have elected its leader yet;
+	// an append then goes unanswered ("no response from stream").
+	for {
+		info, err := s.stream.Info(ctx)
+		if err == nil && info.Cluster != nil && info.Cluster.Leader != "" {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("the stream has no leader: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	return s
 }
 

@@ -104,6 +104,11 @@ func Open(ctx context.Context, nc *nats.Conn, o Options) (*Store, error) {
 			Duplicates:  o.DuplicateWindow,
 			DenyDelete:  true,
 			DenyPurge:   true,
+			// One replica: reads of a stream's messages are direct gets
+			// (no JSON API request). With more, a follower could answer
+			// a direct get with a message older than an acknowledged
+			// append, so reads stay with the leader's message API.
+			AllowDirect: o.Replicas == 1,
 		})
 		cancel()
 		if err == nil {
