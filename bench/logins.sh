@@ -2,6 +2,8 @@
 # Whole logins against one `mh3net up` (embedded NATS and JetStream).
 # usage: bench/logins.sh [CLIENTS [LOGINS [server flags...]]]
 #   MH3NET=/path/to/binary to measure another build (default: build this tree)
+#   LOAD_ARGS: flags for the load tool, e.g. "--wii --returning" (the
+#   console's own TLS hello; consoles that log in again)
 set -euo pipefail
 CL=${1:-16}; LG=${2:-640}; shift $(( $# < 2 ? $# : 2 ))
 DIR=$(mktemp -d); trap 'kill $PID 2>/dev/null; wait 2>/dev/null; rm -rf "$DIR"' EXIT
@@ -12,4 +14,4 @@ if [ -z "$B" ]; then B=$DIR/mh3net; (cd "$(dirname "$0")/.." && go build -o "$B"
 PID=$!
 for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/18201) 2>/dev/null && break; sleep 0.1; done
 sleep 0.5
-"$B" load --opn 127.0.0.1:18200 --clients "$CL" --logins "$LG" --pid $PID
+"$B" load --opn 127.0.0.1:18200 --clients "$CL" --logins "$LG" --pid $PID ${LOAD_ARGS:-}
