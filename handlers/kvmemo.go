@@ -50,9 +50,12 @@ type memoEntry[T any] struct {
 
 // memoTTL bounds how long an entry is believed: a login's connections
 // follow each other within seconds, a server change within transitGrace.
+// memoMax bounds its size (about 10 MiB of records): past it, what is
+// older than memoTTL goes, and if that is not enough, everything (a
+// burst of logins then reads the bucket, as without a memo).
 const (
 	memoTTL = 2 * time.Minute
-	memoMax = 1 << 16
+	memoMax = 1 << 14
 )
 
 func newKVMemo[T any](kv jetstream.KeyValue, gen func() uint64) *kvMemo[T] {
