@@ -272,7 +272,14 @@ func (c *conn) enqueue(b []byte) { c.send(outFrame{data: b}) }
 
 // send queues a write; a client too slow to take its traffic is dropped.
 // It starts a writer when none runs.
-func (c *conn) send(f outFrame) {
+func (c *conn) send(f outFrame) { c.sendFrom(f, false) }
+
+// sendFrom queues f; inline, the calling goroutine writes it itself when
+// no write is under way, instead of starting a writer. A request's worker
+// does so: it has nothing else to do until its answer is out (the next
+// request waits for it anyway), and a login's ~26 answers then cost no
+// writer goroutine each.
+func (c *conn) sendFrom(f outFrame, inline bool) {
 	if c.closed() && f.closeAfter == "" {
 		return
 	}
@@ -291,7 +298,10 @@ func (c *conn) send(f outFrame) {
 		c.busy.Add(1)
 	}
 	c.omu.Unlock()
-	if start {
+	switch {
+	case start && inline:
+		c.writeOut()
+	case start:
 		go c.writeOut()
 	}
 }
@@ -571,7 +581,7 @@ func (c *conn) work() {
 		if v, ok := reply.Header[bus.HeaderSession]; ok && len(v) > 0 {
 			c.session = v[0]
 		}
-		c.deliver(reply)
+		c.deliverFrom(reply, true)
 		c.queued.Add(-int64(len(frame)))
 	}
 }
@@ -647,7 +657,11 @@ func (c *conn) request(ctx context.Context, frame []byte) (*nats.Msg, error) {
 
 // deliver applies the membership a handler's answer or push hands this
 // connection, then queues its frames, closing after them when asked to.
-func (c *conn) deliver(m *nats.Msg) {
+func (c *conn) deliver(m *nats.Msg) { c.deliverFrom(m, false) }
+
+// deliverFrom is deliver, writing in the calling goroutine when inline
+// (see sendFrom).
+func (c *conn) deliverFrom(m *nats.Msg, inline bool) {
 	if e := m.Header.Get(bus.HeaderError); e != "" {
 		c.logger().Warn("handler reported an error", "err", e)
 	}
@@ -660,7 +674,7 @@ func (c *conn) deliver(m *nats.Msg) {
 		}
 	}
 	if len(f.data) > 0 || f.closeAfter != "" {
-		c.send(f)
+		c.sendFrom(f, inline)
 	}
 }
 
