@@ -4,7 +4,8 @@
 # median of the pairs' B/A ratios, which this VM's drift (tens of per cent
 # within an hour) moves far less than single runs.
 # usage: bench/logins-ab.sh BINARY_A BINARY_B [PAIRS [CLIENTS [LOGINS]]]
-#   LOAD_ARGS: flags for the load tool (e.g. "--wii --returning")
+#   LOAD_ARGS: flags for the load tool (e.g. "--wii --returning");
+#   LOAD_BIN: the binary whose load tool runs (default: B)
 #   UP_ARGS: more flags for both servers; A_ENV / B_ENV: environment for
 #   one side's server (e.g. B_ENV=GOMAXPROCS=1)
 set -euo pipefail
@@ -18,7 +19,7 @@ run() { # BINARY ENV -> ms per login
   pid=$!
   for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/18201) 2>/dev/null && break; sleep 0.1; done
   sleep 0.5
-  out=$("$A" load --opn 127.0.0.1:18200 --clients "$CL" --logins "$LG" --pid $pid ${LOAD_ARGS:-} 2>&1 || true)
+  out=$("${LOAD_BIN:-$B}" load --opn 127.0.0.1:18200 --clients "$CL" --logins "$LG" --pid $pid ${LOAD_ARGS:-} 2>&1 || true)
   kill $pid; wait $pid 2>/dev/null || true; rm -rf "$dir"
   sed -n 's/.*; \([0-9.]*\) ms per login/\1/p' <<<"$out"
 }
