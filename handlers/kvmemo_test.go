@@ -236,3 +236,86 @@ func TestSessionCache(t *testing.T) {
 		t.Fatalf("%d cached, bound %d", len(sc.m), sessionCacheMax)
 	}
 }
+
+// FmpInfo sends the game on: ticket and presence are written in transit
+// there, so the LMP connection's close writes neither again; the FMP
+// hand-over then takes both over without kicking anyone. A logout after
+// FmpInfo (ReqShut 1) still ends both at the close.
+func TestSentOnWritesTransitOnce(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	var user pat.Data
+	user.SetLong(pat.UserSlotIndex, 1).SetString(pat.UserHunterName, []byte("Barroth"))
+	login := func(conn string) (ticket, capcomID string) {
+		r.send("lmp", conn, conn+".1", 1, &pat.AnsConnection{})
+		r.send("lmp", conn, conn+".2", 2, &pat.ReqLoginInfo{})
+		ticket = ticketOf(t, r.send("lmp", conn, conn+".3", 3, &pat.ReqTicket{}))
+		var uo pat.AnsUserObject
+		if err := pat.Unmarshal(r.send("lmp", conn, conn+".4", 4, &pat.ReqUserObject{IsSlotEmpty: 1, Slot: 1, User: user})[0].Payload, &uo); err != nil {
+			t.Fatal(err)
+		}
+		r.send("lmp", conn, conn+".5", 5, &pat.ReqFmpInfo{Index: 1, Fields: []byte{pat.FmpAddress, pat.FmpPort}})
+		return ticket, string(uo.User.Bytes(pat.UserCapcomID))
+	}
+	revs := func(ticket, capcomID string) (uint64, uint64, ticketRecord, Presence) {
+		var rec ticketRecord
+		var p Presence
+		trev, tfound, err := getJSON(ctx, r.s.kv.tickets, kvKey(ticket), &rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prev, pfound, err := getJSON(ctx, r.s.kv.online, kvKey(capcomID), &p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !tfound {
+			trev = 0
+		}
+		if !pfound {
+			prev = 0
+		}
+		return trev, prev, rec, p
+	}
+
+	ticket, capcomID := login("l1")
+	trev, prev, rec, p := revs(ticket, capcomID)
+	if !rec.Transit || rec.Holder != "l1" || rec.Session.FmpServer != 1 || !p.Transit || p.Conn != "l1" || p.FmpServer != 1 {
+		t.Fatalf("after FmpInfo: ticket %+v, presence %+v", rec, p)
+	}
+	r.closed("lmp", "l1")
+	// The close is handled asynchronously; give it time to write, had it
+	// anything to write.
+	time.Sleep(200 * time.Millisecond)
+	if t2, p2, _, _ := revs(ticket, capcomID); t2 != trev || p2 != prev {
+		t.Fatalf("the close wrote again: ticket rev %d → %d, presence rev %d → %d", trev, t2, prev, p2)
+	}
+	lmp := r.pushes("l1")
+	var withTicket pat.Data
+	withTicket.SetBinary(pat.ConnPatTicket, []byte(ticket))
+	if ps := r.send("fmp", "f1", "f1.1", 1, &pat.AnsConnection{Data: withTicket}); ps[0].ID != pat.IDNtcLogin || r.session("f1").CapcomID != capcomID {
+		t.Fatalf("hand-over: %v, session %+v", ps[0].ID, r.session("f1"))
+	}
+	select {
+	case m := <-lmp:
+		t.Fatalf("the LMP connection the game left was pushed %x", m.Data)
+	case <-time.After(200 * time.Millisecond):
+	}
+	if _, _, rec, p := revs(ticket, capcomID); rec.Transit || rec.Holder != "f1" || p.Transit || p.Conn != "f1" {
+		t.Fatalf("after the hand-over: ticket %+v, presence %+v", rec, p)
+	}
+
+	// A logout on LMP after FmpInfo ends ticket and presence at the close.
+	ticket2, capcomID2 := login("l2")
+	r.send("lmp", "l2", "l2.6", 6, &pat.ReqShut{Type: 1})
+	r.closed("lmp", "l2")
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		t2, p2, _, _ := revs(ticket2, capcomID2)
+		if t2 == 0 && p2 == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after a logout: ticket rev %d, presence rev %d", t2, p2)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

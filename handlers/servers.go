@@ -147,8 +147,12 @@ func (s *Service) joinServer(c *Call, index uint32, fields []byte) (pat.Data, bo
 	sess.FmpServer = int(index)
 	sess.Reconnect = true
 	c.handOver()
+	// The game goes to the server now (MH3SP's request_reconnection):
+	// ticket and presence are written in transit here, not again when
+	// this connection closes.
+	c.sess.leaving = true
 	if sess.CapcomID != "" {
-		if err := c.claimOnline(sess); err != nil {
+		if err := c.claimOnlineAs(sess, true); err != nil {
 			return nil, false, err
 		}
 	}

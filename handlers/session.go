@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"sync"
 	"time"
 
@@ -94,6 +95,10 @@ type sessionRef struct {
 	replaced string
 	// adoptedFrom is the holder of the ticket this run adopted.
 	adoptedFrom string
+	// leaving: the game was told where to reconnect (FmpInfo); the
+	// ticket's record is written in transit at once, so the close that
+	// follows has nothing left to write.
+	leaving bool
 }
 
 // errSessionMoved means the connection's session or ticket changed while
@@ -276,7 +281,7 @@ func (c *Call) commitSession() error {
 // returns its new revision.
 func (c *Call) writeTicket(s Session) (uint64, error) {
 	key := kvKey(s.Ticket)
-	rec := ticketRecord{Holder: c.Conn, Since: c.s.cfg.Now(), Session: s}
+	rec := ticketRecord{Holder: c.Conn, Since: c.s.cfg.Now(), Session: s, Transit: c.sess != nil && c.sess.leaving}
 	rec.Session.TicketRev = 0
 	memo := c.s.ticketMemo
 	var rev uint64
@@ -380,6 +385,13 @@ const transitGrace = 60 * time.Second
 // it lives — unless it already closed expecting this hand-over (transit
 // with the same ticket).
 func (c *Call) claimOnline(s *Session) error {
+	return c.claimOnlineAs(s, false)
+}
+
+// claimOnlineAs is claimOnline; leaving writes the presence in transit at
+// once (the game was told where to reconnect), so the close that follows
+// has nothing left to write.
+func (c *Call) claimOnlineAs(s *Session, leaving bool) error {
 	key := kvKey(s.CapcomID)
 	ctx := c.ctx
 	memo := c.s.onlineMemo
@@ -392,7 +404,7 @@ func (c *Call) claimOnline(s *Session) error {
 		if err != nil {
 			return err
 		}
-		p := Presence{Conn: c.Conn, Edge: c.Edge, Ticket: s.Ticket, Name: s.HunterName, FmpServer: s.FmpServer, Since: c.s.cfg.Now()}
+		p := Presence{Conn: c.Conn, Edge: c.Edge, Ticket: s.Ticket, Name: s.HunterName, FmpServer: s.FmpServer, Transit: leaving, Since: c.s.cfg.Now()}
 		if !found {
 			_, err = memo.create(c.ctx, key, p)
 		} else {
@@ -445,6 +457,9 @@ func (s *Service) connClosed(ctx context.Context, m *nats.Msg) {
 		key := kvKey(sess.CapcomID)
 		err := ifMine(ctx, s.onlineMemo, key, func(p *Presence) bool { return p.Conn == conn }, func(rev uint64, cur *Presence) error {
 			if sess.Reconnect {
+				if cur.Transit {
+					return nil // written so when the game was sent on
+				}
 				cur.Transit, cur.Since = true, s.cfg.Now()
 				_, err := s.onlineMemo.update(ctx, key, *cur, rev)
 				return err
@@ -460,9 +475,15 @@ func (s *Service) connClosed(ctx context.Context, m *nats.Msg) {
 		err := ifMine(ctx, s.ticketMemo, key, func(rec *ticketRecord) bool { return rec.Holder == conn }, func(rev uint64, rec *ticketRecord) error {
 			if sess.Reconnect {
 				// The game comes back with the ticket: the next
-				// connection takes the session as this one left it.
-				rec.Transit, rec.Since, rec.Session = true, s.cfg.Now(), sess
-				rec.Session.TicketRev = 0
+				// connection takes the session as this one left it
+				// (already there when it was written in transit and
+				// nothing changed since).
+				left := sess
+				left.TicketRev = 0
+				if rec.Transit && reflect.DeepEqual(rec.Session, left) {
+					return nil
+				}
+				rec.Transit, rec.Since, rec.Session = true, s.cfg.Now(), left
 				_, err := s.ticketMemo.update(ctx, key, *rec, rev)
 				return err
 			}
