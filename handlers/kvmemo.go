@@ -146,10 +146,7 @@ func (m *kvMemo[T]) lookup(key string) (memoEntry[T], bool) {
 	recon := m.reconnects()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if recon != m.recon {
-		clear(m.m)
-		m.recon = recon
-	}
+	m.enter(recon)
 	e, ok := m.m[key]
 	if ok && time.Since(e.at) > m.ttl {
 		delete(m.m, key)
@@ -163,16 +160,22 @@ func (m *kvMemo[T]) lookup(key string) (memoEntry[T], bool) {
 	return e, ok
 }
 
+// enter forgets everything when generation recon is not the memo's
+// (m.mu held).
+func (m *kvMemo[T]) enter(recon uint64) {
+	if recon != m.recon {
+		clear(m.m)
+		m.recon = recon
+	}
+}
+
 // remember keeps an entry read or written in generation recon (a
 // generation begun since is a reason not to believe it).
 func (m *kvMemo[T]) remember(key string, val T, rev, recon uint64) {
 	now := time.Now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if recon != m.recon {
-		clear(m.m)
-		m.recon = recon
-	}
+	m.enter(recon)
 	if recon != m.reconnects() {
 		return
 	}
