@@ -319,3 +319,57 @@ func TestSentOnWritesTransitOnce(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// A close does not leave a presence as it is on the memo's word: here
+// the memo of the process handling the close says the presence is in
+// transit (its FmpInfo wrote it so), but another process rebound it
+// since (a ReqUserObject after FmpInfo on the same connection). The close
+// still marks it in transit; taken on the memo's word, the closed
+// connection would stay online for good.
+func TestCloseChecksTransitOnTheBucket(t *testing.T) {
+	r := newRig(t)
+	other := r.otherProcess()
+	ctx := context.Background()
+	var user pat.Data
+	user.SetLong(pat.UserSlotIndex, 1).SetString(pat.UserHunterName, []byte("Gobul"))
+	local := func(s *Service, req string, seq uint16, m pat.Message) []pat.Packet {
+		t.Helper()
+		ps, ok := r.localOn(s, "lmp", "l1", req, seq, m)
+		if !ok {
+			t.Fatalf("%s: not served", req)
+		}
+		return ps
+	}
+	local(r.s, "l1.1", 1, &pat.AnsConnection{})
+	local(r.s, "l1.2", 2, &pat.ReqLoginInfo{})
+	local(r.s, "l1.3", 3, &pat.ReqTicket{})
+	var uo pat.AnsUserObject
+	if err := pat.Unmarshal(local(r.s, "l1.4", 4, &pat.ReqUserObject{IsSlotEmpty: 1, Slot: 1, User: user})[0].Payload, &uo); err != nil {
+		t.Fatal(err)
+	}
+	key := kvKey(string(uo.User.Bytes(pat.UserCapcomID)))
+	local(r.s, "l1.5", 5, &pat.ReqFmpInfo{Index: 1, Fields: []byte{pat.FmpAddress, pat.FmpPort}})
+	if ps := local(other, "l1.6", 6, &pat.ReqUserObject{Slot: 1, User: user}); ps[0].ID != pat.IDAnsUserObject {
+		t.Fatalf("second ReqUserObject: %v", ps[0].ID)
+	}
+	var memo, stored Presence
+	if _, _, cached, _ := r.s.onlineMemo.get(ctx, key, &memo); !cached || !memo.Transit {
+		t.Fatalf("this process's memo: %+v cached %v", memo, cached)
+	}
+	if _, _, err := getJSON(ctx, r.s.kv.online, key, &stored); err != nil || stored.Transit || stored.Conn != "l1" {
+		t.Fatalf("the bucket: %+v %v", stored, err)
+	}
+
+	v, err := encodeSession(r.session("l1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := nats.NewMsg(bus.ClosedSubject("lmp"))
+	m.Header.Set(bus.HeaderConn, "l1")
+	m.Header.Set(bus.HeaderSession, v)
+	r.s.connClosed(ctx, m)
+	var after Presence
+	if _, _, err := getJSON(ctx, r.s.kv.online, key, &after); err != nil || !after.Transit {
+		t.Fatalf("after the close: %+v %v", after, err)
+	}
+}

@@ -329,15 +329,23 @@ func (c *Call) writeTicket(s Session) (uint64, error) {
 // dropTicket deletes a ticket record this connection holds.
 func (c *Call) dropTicket(ticket string) {
 	ifMine(c.ctx, c.s.ticketMemo, kvKey(ticket), func(rec *ticketRecord) bool { return rec.Holder == c.Conn },
-		func(rev uint64, _ *ticketRecord) error { return c.s.ticketMemo.delete(c.ctx, kvKey(ticket), rev) })
+		func(rev uint64, _ *ticketRecord, _ bool) error {
+			return c.s.ticketMemo.delete(c.ctx, kvKey(ticket), rev)
+		})
 }
 
+// errAskBucket is what a write callback of ifMine returns when it would
+// leave the entry as it is on the memo's word alone: ifMine reads the
+// bucket and calls it again.
+var errAskBucket = errors.New("decide on what the bucket holds")
+
 // ifMine calls write with key's entry and revision when mine says the
-// entry is the caller's. The entry is read through the memo first; a
-// memo entry that says it is not the caller's, or a write that loses its
-// compare-and-set, is decided again on a fresh read. It returns write's
-// last error (nil when nothing was the caller's).
-func ifMine[T any](ctx context.Context, memo *kvMemo[T], key string, mine func(*T) bool, write func(rev uint64, cur *T) error) error {
+// entry is the caller's. The entry is read through the memo first (write
+// is told so with cached); a memo entry that says it is not the
+// caller's, a write that loses its compare-and-set, and a write that
+// answers errAskBucket are decided again on a fresh read. It returns
+// write's last error (nil when nothing was the caller's).
+func ifMine[T any](ctx context.Context, memo *kvMemo[T], key string, mine func(*T) bool, write func(rev uint64, cur *T, cached bool) error) error {
 	for attempt := 0; attempt < 2; attempt++ {
 		var cur T
 		var rev uint64
@@ -357,7 +365,8 @@ func ifMine[T any](ctx context.Context, memo *kvMemo[T], key string, mine func(*
 			}
 			return nil
 		}
-		if err = write(rev, &cur); err == nil || !isConflict(err) || attempt == 1 {
+		err = write(rev, &cur, cached)
+		if err == nil || (!isConflict(err) && !errors.Is(err, errAskBucket)) || attempt == 1 {
 			return err
 		}
 	}
@@ -455,8 +464,11 @@ func (s *Service) connClosed(ctx context.Context, m *nats.Msg) {
 			}
 		}
 		key := kvKey(sess.CapcomID)
-		err := ifMine(ctx, s.onlineMemo, key, func(p *Presence) bool { return p.Conn == conn }, func(rev uint64, cur *Presence) error {
+		err := ifMine(ctx, s.onlineMemo, key, func(p *Presence) bool { return p.Conn == conn }, func(rev uint64, cur *Presence, cached bool) error {
 			if sess.Reconnect {
+				if cur.Transit && cached {
+					return errAskBucket
+				}
 				if cur.Transit {
 					return nil // written so when the game was sent on
 				}
@@ -472,7 +484,7 @@ func (s *Service) connClosed(ctx context.Context, m *nats.Msg) {
 	}
 	if sess.Ticket != "" {
 		key := kvKey(sess.Ticket)
-		err := ifMine(ctx, s.ticketMemo, key, func(rec *ticketRecord) bool { return rec.Holder == conn }, func(rev uint64, rec *ticketRecord) error {
+		err := ifMine(ctx, s.ticketMemo, key, func(rec *ticketRecord) bool { return rec.Holder == conn }, func(rev uint64, rec *ticketRecord, cached bool) error {
 			if sess.Reconnect {
 				// The game comes back with the ticket: the next
 				// connection takes the session as this one left it
@@ -481,6 +493,9 @@ func (s *Service) connClosed(ctx context.Context, m *nats.Msg) {
 				left := sess
 				left.TicketRev = 0
 				if rec.Transit && reflect.DeepEqual(rec.Session, left) {
+					if cached {
+						return errAskBucket
+					}
 					return nil
 				}
 				rec.Transit, rec.Since, rec.Session = true, s.cfg.Now(), left
