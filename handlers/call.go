@@ -254,25 +254,19 @@ func (c *Call) logger() *slog.Logger {
 // debug logs at debug level, making the call's logger only when that
 // level is on: most packets log nothing, and the logger's attributes
 // cost more than the rest of a small packet's handling.
-func (c *Call) debug(msg string, args ...any) {
-	ctx := c.ctx
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	if c.s.log.Enabled(ctx, slog.LevelDebug) {
-		c.logger().Debug(msg, args...)
-	}
-}
+func (c *Call) debug(msg string, args ...any) { c.logAt(slog.LevelDebug, msg, args...) }
 
-// info logs at info level, making the call's logger only when that level
-// is on (a busy server often runs at warn).
-func (c *Call) info(msg string, args ...any) {
+// info logs at info level, the same way (a busy server often runs at
+// warn).
+func (c *Call) info(msg string, args ...any) { c.logAt(slog.LevelInfo, msg, args...) }
+
+func (c *Call) logAt(level slog.Level, msg string, args ...any) {
 	ctx := c.ctx
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if c.s.log.Enabled(ctx, slog.LevelInfo) {
-		c.logger().Info(msg, args...)
+	if c.s.log.Enabled(ctx, level) {
+		c.logger().Log(ctx, level, msg, args...)
 	}
 }
 

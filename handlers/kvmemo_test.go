@@ -132,14 +132,7 @@ func TestCloseCleansUpPastAStaleMemo(t *testing.T) {
 	}
 
 	// "new" logs out; this process handles its close.
-	v, err := encodeSession(Session{CapcomID: "CID001", Ticket: "T1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := nats.NewMsg(bus.ClosedSubject("lmp"))
-	m.Header.Set(bus.HeaderConn, "new")
-	m.Header.Set(bus.HeaderSession, v)
-	r.s.connClosed(ctx, m)
+	closeOn(t, r.s, "new", Session{CapcomID: "CID001", Ticket: "T1"})
 
 	if _, err := r.s.kv.online.Get(ctx, "CID001"); !errors.Is(err, jetstream.ErrKeyNotFound) {
 		t.Fatalf("presence of a closed connection left behind (err %v)", err)
@@ -158,14 +151,7 @@ func TestEndedTicketIsNotAdoptedFromMemory(t *testing.T) {
 	ctx := context.Background()
 	var user pat.Data
 	user.SetLong(pat.UserSlotIndex, 1).SetString(pat.UserHunterName, []byte("Qurupeco"))
-	local := func(s *Service, server, conn, req string, seq uint16, m pat.Message) []pat.Packet {
-		t.Helper()
-		ps, ok := r.localOn(s, server, conn, req, seq, m)
-		if !ok {
-			t.Fatalf("%s %s: not served", conn, req)
-		}
-		return ps
-	}
+	local := r.mustLocalOn
 	local(r.s, "lmp", "l1", "l1.1", 1, &pat.AnsConnection{})
 	local(r.s, "lmp", "l1", "l1.2", 2, &pat.ReqLoginInfo{})
 	ticket := ticketOf(t, local(r.s, "lmp", "l1", "l1.3", 3, &pat.ReqTicket{}))
@@ -181,14 +167,7 @@ func TestEndedTicketIsNotAdoptedFromMemory(t *testing.T) {
 	}
 
 	// The logout's close is handled by the other process: the ticket goes.
-	v, err := encodeSession(r.session("l1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := nats.NewMsg(bus.ClosedSubject("lmp"))
-	m.Header.Set(bus.HeaderConn, "l1")
-	m.Header.Set(bus.HeaderSession, v)
-	other.connClosed(ctx, m)
+	closeOn(t, other, "l1", r.session("l1"))
 	if _, err := r.s.kv.tickets.Get(ctx, kvKey(ticket)); !errors.Is(err, jetstream.ErrKeyNotFound) {
 		t.Fatalf("ticket not ended: %v", err)
 	}
@@ -334,11 +313,7 @@ func TestCloseChecksTransitOnTheBucket(t *testing.T) {
 	user.SetLong(pat.UserSlotIndex, 1).SetString(pat.UserHunterName, []byte("Gobul"))
 	local := func(s *Service, req string, seq uint16, m pat.Message) []pat.Packet {
 		t.Helper()
-		ps, ok := r.localOn(s, "lmp", "l1", req, seq, m)
-		if !ok {
-			t.Fatalf("%s: not served", req)
-		}
-		return ps
+		return r.mustLocalOn(s, "lmp", "l1", req, seq, m)
 	}
 	local(r.s, "l1.1", 1, &pat.AnsConnection{})
 	local(r.s, "l1.2", 2, &pat.ReqLoginInfo{})
@@ -360,16 +335,23 @@ func TestCloseChecksTransitOnTheBucket(t *testing.T) {
 		t.Fatalf("the bucket: %+v %v", stored, err)
 	}
 
-	v, err := encodeSession(r.session("l1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := nats.NewMsg(bus.ClosedSubject("lmp"))
-	m.Header.Set(bus.HeaderConn, "l1")
-	m.Header.Set(bus.HeaderSession, v)
-	r.s.connClosed(ctx, m)
+	closeOn(t, r.s, "l1", r.session("l1"))
 	var after Presence
 	if _, _, err := getJSON(ctx, r.s.kv.online, key, &after); err != nil || !after.Transit {
 		t.Fatalf("after the close: %+v %v", after, err)
 	}
+}
+
+// closeOn has handler instance s clean up after LMP connection conn,
+// closed with session sess, as it does when an edge announces the close.
+func closeOn(t *testing.T, s *Service, conn string, sess Session) {
+	t.Helper()
+	v, err := encodeSession(sess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := nats.NewMsg(bus.ClosedSubject("lmp"))
+	m.Header.Set(bus.HeaderConn, conn)
+	m.Header.Set(bus.HeaderSession, v)
+	s.connClosed(context.Background(), m)
 }

@@ -22,6 +22,16 @@ func (r *rig) local(server, conn, req string, seq uint16, m pat.Message) ([]pat.
 	return r.localOn(r.s, server, conn, req, seq, m)
 }
 
+// mustLocalOn is localOn for a packet the instance must take.
+func (r *rig) mustLocalOn(s *Service, server, conn, req string, seq uint16, m pat.Message) []pat.Packet {
+	r.t.Helper()
+	ps, ok := r.localOn(s, server, conn, req, seq, m)
+	if !ok {
+		r.t.Fatalf("%s %s: not served", conn, req)
+	}
+	return ps
+}
+
 // localOn is local with the handler instance s (one of several processes).
 func (r *rig) localOn(s *Service, server, conn, req string, seq uint16, m pat.Message) ([]pat.Packet, bool) {
 	r.t.Helper()
