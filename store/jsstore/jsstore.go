@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -69,6 +70,59 @@ type Options struct {
 type Store struct {
 	js     jetstream.JetStream
 	stream jetstream.Stream
+	heads  heads
+}
+
+// head is a stream's newest version and the JetStream sequence of the
+// message that holds it, as this store last appended or read them.
+type head struct{ version, seq uint64 }
+
+// heads remembers the head of the streams this store appended to or read
+// lately, so that an append after a load (a decision's usual order) or
+// after the store's own append needs no read of the head first. Messages
+// are never deleted (DenyDelete, DenyPurge), so a remembered pair stays
+// true; whether it is still the head is what JetStream checks when the
+// append names its sequence in Nats-Expected-Last-Subject-Sequence. A
+// refused append forgets it and reads the head, as without the memo.
+type heads struct {
+	mu sync.Mutex
+	m  map[string]head
+}
+
+// maxHeads bounds the memo; past it an arbitrary entry makes room.
+const maxHeads = 16384
+
+func (h *heads) get(subj string) (head, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	v, ok := h.m[subj]
+	return v, ok
+}
+
+// put remembers a head; it never moves a remembered one back.
+func (h *heads) put(subj string, version, seq uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m == nil {
+		h.m = make(map[string]head)
+	}
+	if cur, ok := h.m[subj]; ok {
+		if cur.seq > seq {
+			return
+		}
+	} else if len(h.m) >= maxHeads {
+		for k := range h.m {
+			delete(h.m, k)
+			break
+		}
+	}
+	h.m[subj] = head{version: version, seq: seq}
+}
+
+func (h *heads) forget(subj string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.m, subj)
 }
 
 // errCodeWrongLastSequenceConstant is the "wrong last sequence" error a
@@ -142,6 +196,7 @@ func (s *Store) last(ctx context.Context, subj string) (version, seq uint64, err
 	if err != nil {
 		return 0, 0, fmt.Errorf("jsstore: %s at sequence %d has no valid %s header", subj, m.Sequence, hdrLast)
 	}
+	s.heads.put(subj, v, m.Sequence)
 	return v, m.Sequence, nil
 }
 
@@ -168,9 +223,12 @@ func (s *Store) Append(ctx context.Context, stream string, expected uint64, evs 
 		return 0, fmt.Errorf("jsstore: append to %s: %d events, at most %d in one append", stream, len(evs), MaxAppend)
 	}
 	// A new stream needs no read first: JetStream refuses the publish if
-	// the subject holds a message by then (and that path reads it).
+	// the subject holds a message by then (and that path reads it). Nor
+	// does one whose head this store remembers at the expected version.
 	var seq uint64
-	if expected > 0 {
+	if h, ok := s.heads.get(subj); ok && expected > 0 && h.version == expected {
+		seq = h.seq
+	} else if expected > 0 {
 		cur, last, err := s.last(ctx, subj)
 		if err != nil {
 			return 0, err
@@ -204,7 +262,9 @@ func (s *Store) Append(ctx context.Context, stream string, expected uint64, evs 
 	msg.Header.Set(hdrLast, strconv.FormatUint(expected+uint64(len(evs)), 10))
 	msg.Header.Set(jetstream.MsgIDHeader, batchID(stream, evs))
 	msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(seq, 10))
-	if _, err := s.js.PublishMsg(ctx, msg); err != nil {
+	ack, err := s.js.PublishMsg(ctx, msg)
+	if err != nil {
+		s.heads.forget(subj)
 		var apiErr *jetstream.APIError
 		if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence || apiErr.ErrorCode == errCodeWrongLastSequenceConstant) {
 			now, _, lerr := s.last(ctx, subj)
@@ -214,6 +274,11 @@ func (s *Store) Append(ctx context.Context, stream string, expected uint64, evs 
 			return s.conflictOrRetry(ctx, stream, expected, now, evs)
 		}
 		return 0, fmt.Errorf("jsstore: append to %s: %w", stream, err)
+	}
+	if ack.Duplicate {
+		s.heads.forget(subj) // stored before, perhaps not as the head
+	} else {
+		s.heads.put(subj, expected+uint64(len(evs)), ack.Sequence)
 	}
 	return expected + uint64(len(evs)), nil
 }
@@ -280,6 +345,7 @@ func (s *Store) Load(ctx context.Context, stream string, from uint64) ([]events.
 	if err != nil {
 		return nil, err
 	}
+	s.heads.put(subj, headLast, head.Sequence)
 	if headLast < from {
 		return nil, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -282,5 +283,103 @@ func TestLongLoadsLeaveNoConsumers(t *testing.T) {
 			t.Fatalf("%d consumers left after the loads", info.State.Consumers)
 		case <-time.After(100 * time.Millisecond):
 		}
+	}
+}
+
+// An append after this store's own append or load takes the head it
+// remembers instead of reading it, and JetStream still refuses it when
+// another store moved the stream meanwhile.
+func TestRememberedHeadIsCheckedByJetStream(t *testing.T) {
+	be := newBackend(t)
+	a, b := be.Open(t).(*Store), be.Open(t).(*Store)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	spy, err := nats.Connect(be.ns.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer spy.Close()
+	reads, err := spy.SubscribeSync("$JS.API.DIRECT.GET.>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spy.Flush()
+	readsSoFar := func() int {
+		spy.Flush()
+		n := 0
+		for {
+			if _, err := reads.NextMsg(100 * time.Millisecond); err != nil {
+				return n
+			}
+			n++
+		}
+	}
+	ev := func(id string) []events.Envelope {
+		env, err := events.Encode(id, events.ConsoleCreated{SupportCode: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []events.Envelope{env}
+	}
+	const stream = "console.HEADS"
+	if _, err := a.Append(ctx, stream, 0, ev("e1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Append(ctx, stream, 1, ev("e2")); err != nil {
+		t.Fatal(err)
+	}
+	if n := readsSoFar(); n != 0 {
+		t.Fatalf("appends after the store's own append read the head %d times", n)
+	}
+	// Another store moves the stream on; a's memory (version 2) is stale.
+	if _, err := b.Append(ctx, stream, 2, ev("e3")); err != nil {
+		t.Fatal(err)
+	}
+	readsSoFar()
+	if _, err := a.Append(ctx, stream, 2, ev("e4")); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("append on a stale remembered head: %v, want a conflict", err)
+	}
+	if _, err := a.Append(ctx, stream, 3, ev("e4")); err != nil {
+		t.Fatalf("append after the conflict: %v", err)
+	}
+	// A retried append (same events, same expected version) is found
+	// stored, memory or not.
+	if v, err := a.Append(ctx, stream, 3, ev("e4")); err != nil || v != 4 {
+		t.Fatalf("retried append: version %d, %v", v, err)
+	}
+	got, err := b.Load(ctx, stream, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, e := range got {
+		ids = append(ids, e.ID)
+	}
+	if strings.Join(ids, ",") != "e1,e2,e3,e4" {
+		t.Fatalf("stream holds %v", ids)
+	}
+	// b loaded the head: its next append needs no read either.
+	readsSoFar()
+	if _, err := b.Append(ctx, stream, 4, ev("e5")); err != nil {
+		t.Fatal(err)
+	}
+	if n := readsSoFar(); n != 0 {
+		t.Fatalf("append after a load read the head %d times", n)
+	}
+}
+
+// The memory of heads stays bounded and never moves a head back.
+func TestHeadsAreBounded(t *testing.T) {
+	var h heads
+	for i := range maxHeads + 100 {
+		h.put("s."+strconv.Itoa(i), 1, uint64(i+1))
+	}
+	if len(h.m) > maxHeads {
+		t.Fatalf("%d heads remembered, at most %d", len(h.m), maxHeads)
+	}
+	h.put("x", 5, 50)
+	h.put("x", 4, 40)
+	if got, _ := h.get("x"); got.version != 5 {
+		t.Fatalf("head moved back to %+v", got)
 	}
 }
