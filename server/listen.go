@@ -13,8 +13,13 @@ import (
 // SO_REUSEPORT before it binds, so several edge processes on one host
 // listen on the same ports and the kernel spreads new connections
 // between them (Linux; elsewhere it is an error).
+//
+// Accepted connections get no TCP keep-alive: the edge's line checks
+// and deadlines find a silent or half-open client, and the four
+// setsockopt calls Go makes per connection to turn keep-alive on were
+// a measurable part of a login's system time.
 func listen(ctx context.Context, server, host string, port int, reusePort bool) (net.Listener, error) {
-	var lc net.ListenConfig
+	lc := net.ListenConfig{KeepAlive: -1}
 	if reusePort {
 		if err := ReusePortSupported(); err != nil {
 			return nil, err
