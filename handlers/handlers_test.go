@@ -240,3 +240,67 @@ func TestChooseSlot(t *testing.T) {
 		t.Errorf("new profile: %+v", c)
 	}
 }
+
+// A new console is stored with its first profile, in the same append: a
+// first login appends to its console once. Until then its user list is
+// six free slots, and a new support code is never one a console has.
+func TestConsoleIsStoredWithItsFirstProfile(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	// The code the first candidate of request c1.2 would be is taken.
+	taken := (&Call{Req: "c1.2"}).random("support-code", 0, 11)
+	env, err := events.Encode("taken", events.ConsoleCreated{SupportCode: taken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.st.Append(ctx, events.ConsoleStream(taken), 0, []events.Envelope{env}); err != nil {
+		t.Fatal(err)
+	}
+	r.send("lmp", "c1", "c1.1", 1, &pat.AnsConnection{})
+	li := r.send("lmp", "c1", "c1.2", 2, &pat.ReqLoginInfo{})
+	var ans pat.AnsLoginInfo
+	if err := pat.Unmarshal(li[0].Payload, &ans); err != nil {
+		t.Fatal(err)
+	}
+	code := string(ans.ChargeInfo.Bytes(pat.ChargeOnlineSupportCode))
+	if len(code) != 11 || code == taken {
+		t.Fatalf("support code %q (taken: %q)", code, taken)
+	}
+	if evs, err := r.st.Load(ctx, events.ConsoleStream(code), 1); err != nil || len(evs) != 0 {
+		t.Fatalf("console stored before a profile: %v, %v", evs, err)
+	}
+	list := r.send("lmp", "c1", "c1.3", 3, &pat.ReqUserListData{First: 1, Count: 6})
+	var users pat.AnsUserListData
+	if err := pat.Unmarshal(list[0].Payload, &users); err != nil {
+		t.Fatal(err)
+	}
+	if len(users.Users) != 6 {
+		t.Fatalf("%d users listed", len(users.Users))
+	}
+	for i, u := range users.Users {
+		if got := string(u.Bytes(pat.UserCapcomID)); got != blankCapcomID {
+			t.Fatalf("slot %d of a new console shows %q", i+1, got)
+		}
+	}
+	var user pat.Data
+	user.SetLong(pat.UserSlotIndex, 1).SetString(pat.UserHunterName, []byte("Rathian"))
+	r.send("lmp", "c1", "c1.4", 4, &pat.ReqUserObject{IsSlotEmpty: 1, Slot: 1, User: user})
+	evs, err := r.st.Load(ctx, events.ConsoleStream(code), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 2 || evs[0].Type != "ConsoleCreated" || evs[1].Type != "ProfileCreated" || jsstore.Sequence(evs[0].Position) != jsstore.Sequence(evs[1].Position) {
+		t.Fatalf("console stream after the first profile: %+v", evs)
+	}
+	// A console that comes back by a code the log does not hold is made
+	// when it picks a slot, as a new one.
+	r.send("lmp", "c2", "c2.1", 1, &pat.AnsConnection{})
+	s := r.session("c2")
+	s.SupportCode = "ZYXWVUTSRQP"
+	r.setSession("c2", s)
+	r.send("lmp", "c2", "c2.2", 2, &pat.ReqUserObject{IsSlotEmpty: 1, Slot: 2, User: user})
+	con, err := r.s.console(&Call{ctx: ctx, s: r.s}, "ZYXWVUTSRQP")
+	if err != nil || con.Version != 2 || con.Slots[1].CapcomID == "" {
+		t.Fatalf("console made at its first profile: %+v, %v", con, err)
+	}
+}

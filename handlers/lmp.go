@@ -18,28 +18,26 @@ const blankCapcomID = "******"
 // Slots per console.
 const slots = 6
 
-// ensureConsole gives the session an online support code and makes sure
-// the console exists in the log (MH3SP's get_support_code).
+// ensureConsole gives the session an online support code (MH3SP's
+// get_support_code). A new code is one no console has; the console itself
+// is stored with its first profile (useSlot), so a first login appends to
+// its console once, and a console that never picked a slot stores nothing
+// (it comes back by its code like any other).
 func (c *Call) ensureConsole() (string, error) {
 	sess, err := c.Session()
 	if err != nil {
 		return "", err
 	}
 	if sess.SupportCode != "" {
-		if _, err := c.s.console(c, sess.SupportCode); err == nil {
-			return sess.SupportCode, nil
-		} else if !errors.Is(err, errNoConsole) {
-			return "", err
-		}
-		return sess.SupportCode, c.createConsole(sess.SupportCode, 0)
+		return sess.SupportCode, nil
 	}
 	for attempt := 0; attempt < 16; attempt++ {
 		code := c.random("support-code", attempt, 11)
-		err := c.createConsole(code, attempt)
-		if errors.Is(err, store.ErrConflict) {
+		_, err := c.s.console(c, code)
+		if err == nil {
 			continue // taken: try the next candidate
 		}
-		if err != nil {
+		if !errors.Is(err, errNoConsole) {
 			return "", err
 		}
 		sess.SupportCode = code
@@ -47,19 +45,6 @@ func (c *Call) ensureConsole() (string, error) {
 		return code, nil
 	}
 	return "", errors.New("no free online support code after 16 tries")
-}
-
-func (c *Call) createConsole(code string, attempt int) error {
-	env, err := events.Encode(c.eventID(fmt.Sprintf("console-%d", attempt)), events.ConsoleCreated{SupportCode: code})
-	if err != nil {
-		return err
-	}
-	c.console = nil
-	_, err = c.s.store.Append(c.ctx, events.ConsoleStream(code), 0, []events.Envelope{env})
-	if err != nil && !errors.Is(err, store.ErrConflict) {
-		return fmt.Errorf("%w: %w", errUnavailable, err)
-	}
-	return err
 }
 
 var errNoConsole = errors.New("no such console")
@@ -121,8 +106,8 @@ func (s *Service) ReqUserListData(c *Call, m *pat.ReqUserListData) error {
 		return err
 	}
 	con, err := s.console(c, code)
-	if err != nil {
-		return err
+	if err != nil && !errors.Is(err, errNoConsole) {
+		return err // (a console not stored yet has six free slots)
 	}
 	// Like MH3SP, one entry per asked index, blank where no profile is
 	// (bounded here: the game asks for its six slots).
@@ -213,23 +198,34 @@ func chooseSlot(con projection.Console, slot int, name []byte, newID func() (str
 }
 
 // useSlot applies chooseSlot to the console, appending its event with
-// optimistic concurrency and deciding again when the console moved.
+// optimistic concurrency and deciding again when the console moved. A
+// console not stored yet is created by the same append.
 func (c *Call) useSlot(code string, slot int, name []byte) (string, []byte, error) {
 	for round := 0; round < 8; round++ {
 		con, err := c.s.console(c, code)
-		if err != nil {
+		unstored := errors.Is(err, errNoConsole)
+		if err != nil && !unstored {
 			return "", nil, err
 		}
 		choice, err := chooseSlot(con, slot, name, func() (string, error) { return c.claimCapcomID(code, slot) })
 		if err != nil || choice.Event == nil {
 			return choice.CapcomID, choice.Name, err
 		}
+		var evs []events.Envelope
+		if unstored {
+			env, err := events.Encode(c.eventID(fmt.Sprintf("console-%d", round)), events.ConsoleCreated{SupportCode: code})
+			if err != nil {
+				return "", nil, err
+			}
+			evs = append(evs, env)
+		}
 		env, err := events.Encode(c.eventID(fmt.Sprintf("slot-%d", round)), choice.Event)
 		if err != nil {
 			return "", nil, err
 		}
+		evs = append(evs, env)
 		c.console = nil // changed by this append, or by another meanwhile
-		_, err = c.s.store.Append(c.ctx, events.ConsoleStream(code), con.Version, []events.Envelope{env})
+		_, err = c.s.store.Append(c.ctx, events.ConsoleStream(code), con.Version, evs)
 		if errors.Is(err, store.ErrConflict) {
 			continue // the console changed meanwhile: look again
 		}
