@@ -182,6 +182,9 @@ func (l *Listener) serveConn(ctx context.Context, raw net.Conn) {
 	msg.Header.Set(bus.HeaderEdge, c.edge)
 	msg.Header.Set(bus.HeaderReason, reason)
 	msg.Header.Set(bus.HeaderSession, c.session)
+	if l.cfg.LocalClosed != nil && l.cfg.LocalClosed(msg) {
+		return
+	}
 	if err := l.nc.PublishMsg(msg); err != nil {
 		c.logger().Warn("announce closed connection", "err", err)
 	}

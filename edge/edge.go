@@ -58,6 +58,10 @@ type Config struct {
 	// request over NATS carries; ok=false (busy, stopping, no answer)
 	// sends the packet over the bus instead.
 	Local func(server string, h nats.Header, frame []byte) (data []byte, hdr nats.Header, ok bool)
+	// LocalClosed, when set, takes a closed connection's announcement (the
+	// message that would go to bus.ClosedSubject) in this process;
+	// false (busy, stopping) sends it over the bus instead.
+	LocalClosed func(m *nats.Msg) bool
 	// MaxPayload is the largest frame payload accepted from a client
 	// (default: every legal frame, 0xFFFF bytes, as MH3SP reads them).
 	MaxPayload int

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -45,6 +46,39 @@ func (s *Service) Local(server string, h nats.Header, frame []byte) ([]byte, nat
 	}
 	return data, hdr, hdr != nil
 }
+
+// LocalClosed takes the announcement of a connection an edge in this
+// same process closed (what it would publish on bus.ClosedSubject) and
+// cleans up after it as a handler taking it from the bus would. It
+// answers false when this process does not take it now (stopping, or
+// every slot busy): the edge then publishes it.
+func (s *Service) LocalClosed(m *nats.Msg) bool {
+	if !strings.HasPrefix(m.Subject, bus.ClosedPrefix) {
+		return false
+	}
+	s.stopMu.Lock()
+	if s.stopping {
+		s.stopMu.Unlock()
+		return false
+	}
+	s.wg.Add(1)
+	s.stopMu.Unlock()
+	select {
+	case s.sem <- struct{}{}:
+	default:
+		s.wg.Done()
+		return false
+	}
+	go func() {
+		defer func() { <-s.sem; s.wg.Done() }()
+		s.connClosed(s.ctx, m)
+		s.localClosed.Add(1)
+	}()
+	return true
+}
+
+// LocalClosedCount is how many closes LocalClosed has cleaned up after.
+func (s *Service) LocalClosedCount() uint64 { return s.localClosed.Load() }
 
 // localCounts counts the requests Local served, per server (one entry
 // for each of bus.Servers, made at start and only read after), for the

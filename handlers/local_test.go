@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nats.go/micro"
 
 	"github.com/mh3net/mh3net/bus"
@@ -151,5 +153,56 @@ func TestLocalDefersToTheBusWhenBusyOrStopping(t *testing.T) {
 	r.s.Stop()
 	if _, ok := r.local("opn", "l1", "l1.3", 4, &pat.ReqTermsVersion{}); ok {
 		t.Fatal("served in process after Stop")
+	}
+}
+
+// A one-box edge hands a closed connection's announcement to its own
+// handlers: the presence and ticket are cleaned up as from the bus. A
+// busy or stopping process declines it, and the edge publishes it.
+func TestLocalClosedCleansUpOrDefers(t *testing.T) {
+	r := newRigWith(t, func(c *Config) { c.Concurrency = 1 })
+	ctx := context.Background()
+	if _, err := r.s.onlineMemo.create(ctx, "CID001", Presence{Conn: "c1", Ticket: "T1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.s.ticketMemo.create(ctx, "T1", ticketRecord{Holder: "c1"}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := encodeSession(Session{CapcomID: "CID001", Ticket: "T1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	announce := func() *nats.Msg {
+		m := nats.NewMsg(bus.ClosedSubject("lmp"))
+		m.Header.Set(bus.HeaderConn, "c1")
+		m.Header.Set(bus.HeaderSession, v)
+		return m
+	}
+	r.s.sem <- struct{}{} // the one slot is taken
+	if r.s.LocalClosed(announce()) {
+		t.Fatal("took a close in process with every slot busy")
+	}
+	<-r.s.sem
+	if r.s.LocalClosed(nats.NewMsg("mh3.other.lmp")) {
+		t.Fatal("took a message that is no close announcement")
+	}
+	if !r.s.LocalClosed(announce()) {
+		t.Fatal("did not take a close with a slot free")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, perr := r.s.kv.online.Get(ctx, "CID001")
+		_, terr := r.s.kv.tickets.Get(ctx, "T1")
+		if errors.Is(perr, jetstream.ErrKeyNotFound) && errors.Is(terr, jetstream.ErrKeyNotFound) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("presence (%v) or ticket (%v) of the closed connection left behind", perr, terr)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	r.s.Stop()
+	if r.s.LocalClosed(announce()) {
+		t.Fatal("took a close after Stop")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -86,11 +87,13 @@ type Service struct {
 	onlineMemo *kvMemo[Presence]
 	replies    replies
 	sessions   sessionCache
-	store      store.Store
-	profiles   *projection.Profiles
-	routes     map[uint32]route
-	sem        chan struct{}
-	wg         sync.WaitGroup
+	// closes taken from an edge in this process (LocalClosed)
+	localClosed atomic.Uint64
+	store       store.Store
+	profiles    *projection.Profiles
+	routes      map[uint32]route
+	sem         chan struct{}
+	wg          sync.WaitGroup
 	// stopping is set once Stop waits for wg: a subscription callback
 	// still running after its Unsubscribe must not start work then
 	// (WaitGroup.Add from zero racing Wait).

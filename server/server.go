@@ -347,6 +347,7 @@ func (s *Server) start(ctx, edgeCtx context.Context) error {
 			}
 			if s.hs != nil && !cfg.BusOnly {
 				ec.Local = s.hs.Local
+				ec.LocalClosed = s.hs.LocalClosed
 			}
 			if server == "opn" {
 				ec.TLS = &wiitls.Config{Certificate: cert}

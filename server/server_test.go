@@ -327,7 +327,8 @@ func TestStartWithAnUnreachableStoreFailsCleanly(t *testing.T) {
 // session for it: an OPN connection (no session is stored there) closes
 // without a message on the bus, an LMP one with its session.
 func TestClosesAnnouncedOnlyWithASession(t *testing.T) {
-	s := start(t, Config{NATSPort: -1})
+	// BusOnly: a one-box server's handlers take its closes in process.
+	s := start(t, Config{NATSPort: -1, BusOnly: true})
 	nc, err := nats.Connect(s.NATS.ClientURL())
 	if err != nil {
 		t.Fatal(err)
@@ -357,6 +358,40 @@ func TestClosesAnnouncedOnlyWithASession(t *testing.T) {
 	select {
 	case m := <-closes:
 		t.Fatalf("a second announcement, on %s", m.Subject)
+	case <-time.After(300 * time.Millisecond):
+	}
+}
+
+// A one-box server's edge hands its closes to its own handlers: nothing
+// crosses the bus.
+func TestOneBoxClosesStayInProcess(t *testing.T) {
+	s := start(t, Config{NATSPort: -1})
+	nc, err := nats.Connect(s.NATS.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	closes := make(chan *nats.Msg, 8)
+	sub, err := nc.ChanSubscribe(bus.ClosedPrefix+">", closes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	before := s.hs.LocalClosedCount()
+	lmp := greeted(t, s)
+	lmp.Close()
+	for deadline := time.Now().Add(10 * time.Second); s.hs.LocalClosedCount() == before; {
+		if time.Now().After(deadline) {
+			t.Fatal("the LMP connection's close did not reach the handlers in process")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case m := <-closes:
+		t.Fatalf("a one-box close announced on the bus, on %s", m.Subject)
 	case <-time.After(300 * time.Millisecond):
 	}
 }
