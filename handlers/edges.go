@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"sync"
 	"time"
 
@@ -59,25 +58,21 @@ type popCache struct {
 // live edge with the fewest open connections, or the configured address
 // when no edge holds a lease.
 func (s *Service) redirect(c *Call, server string) (string, int, error) {
-	leases, _ := s.edges.snapshot()
-	ids := make([]string, 0, len(leases))
-	for id := range leases {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	var best *bus.EdgeLease
-	for _, id := range ids {
-		l := leases[id]
-		if a, ok := l.Addrs[server]; !ok || a.Port == 0 || len(l.Servers) > 0 {
-			continue // no such listener, or an external FMP edge (its own servers only)
+	// The fewest connections wins; of equals, the lowest edge id, so
+	// that every handler process picks the same edge.
+	var best bus.EdgeAddr
+	bestID, bestConns := "", 0
+	s.edges.each(func(id string, l bus.EdgeLease) {
+		a, ok := l.Addrs[server]
+		if !ok || a.Port == 0 || len(l.Servers) > 0 {
+			return // no such listener, or an external FMP edge (its own servers only)
 		}
-		if best == nil || l.Conns < best.Conns {
-			best = &l
+		if bestID == "" || l.Conns < bestConns || (l.Conns == bestConns && id < bestID) {
+			best, bestID, bestConns = a, id, l.Conns
 		}
-	}
-	if best != nil {
-		a := best.Addrs[server]
-		return a.Host, a.Port, nil
+	})
+	if bestID != "" {
+		return best.Host, best.Port, nil
 	}
 	port := s.cfg.LMPPort
 	if server == "fmp" {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"github.com/mh3net/mh3net/store"
 	"github.com/mh3net/mh3net/store/jsstore"
 	"github.com/mh3net/mh3net/store/projection"
+	"github.com/mh3net/mh3net/world"
 )
 
 // rig is a handler instance on a real embedded NATS and event store,
@@ -302,5 +304,51 @@ func TestConsoleIsStoredWithItsFirstProfile(t *testing.T) {
 	con, err := r.s.console(&Call{ctx: ctx, s: r.s}, "ZYXWVUTSRQP")
 	if err != nil || con.Version != 2 || con.Slots[1].CapcomID == "" {
 		t.Fatalf("console made at its first profile: %+v, %v", con, err)
+	}
+}
+
+// The game is sent to the central world's edge with the fewest
+// connections (of equals, the lowest id, the same in every process),
+// never to an external FMP edge; with no edge known, to the advertised
+// address.
+func TestRedirectPicksTheLeastBusyEdge(t *testing.T) {
+	r := newRigWith(t, func(c *Config) { c.Advertise = "10.0.0.9" })
+	if host, port, err := r.s.redirect(nil, "fmp"); err != nil || host != "10.0.0.9" || port != 8202 {
+		t.Fatalf("no edges: %s:%d, %v", host, port, err)
+	}
+	at := func(host string, port int) map[string]bus.EdgeAddr {
+		return map[string]bus.EdgeAddr{"fmp": {Host: host, Port: port}, "lmp": {Host: host, Port: port - 1}}
+	}
+	leases := map[string]bus.EdgeLease{
+		"e3":       {Edge: "e3", Addrs: at("10.0.0.3", 9302), Conns: 5},
+		"e2":       {Edge: "e2", Addrs: at("10.0.0.2", 9202), Conns: 2},
+		"e1":       {Edge: "e1", Addrs: at("10.0.0.1", 9102), Conns: 2},
+		"external": {Edge: "external", Addrs: at("10.0.0.7", 9702), Conns: 0, Servers: []world.Server{{Index: 12}}},
+		"nofmp":    {Edge: "nofmp", Addrs: map[string]bus.EdgeAddr{"lmp": {Host: "10.0.0.8", Port: 9801}}},
+	}
+	for id, l := range leases {
+		b, err := json.Marshal(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.s.kv.edges.Put(context.Background(), id, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if got, _ := r.s.edges.snapshot(); len(got) == len(leases) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the edges view did not show the leases")
+		}
+	}
+	for range 20 { // map order must not matter
+		if host, port, err := r.s.redirect(nil, "fmp"); err != nil || host != "10.0.0.1" || port != 9102 {
+			t.Fatalf("redirect to %s:%d, %v; want e1's 10.0.0.1:9102", host, port, err)
+		}
+	}
+	if host, port, _ := r.s.redirect(nil, "lmp"); host != "10.0.0.8" || port != 9801 {
+		t.Fatalf("LMP redirect to %s:%d; want nofmp's 10.0.0.8:9801", host, port)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/mh3net/mh3net/binaries"
+	"github.com/mh3net/mh3net/bus"
 	"github.com/mh3net/mh3net/world"
 
 	"github.com/mh3net/mh3net/pat"
@@ -65,13 +66,22 @@ func (s *Service) serverList(c *Call, first, count uint32) ([]pat.Data, error) {
 	// is taken in 64 bits so that a huge count cannot wrap around.
 	end := min(uint64(first)+uint64(count), uint64(len(lw.Servers))+1)
 	var out []pat.Data
+	var central *bus.EdgeAddr // the central world's address, looked up once
 	for i := uint64(first); i < end; i++ {
 		srv := lw.Servers[i-1]
-		host, port, err := s.fmpAddr(c, lw, srv.Index)
-		if err != nil {
-			return nil, err
+		if l, ok := lw.owner[srv.Index]; ok {
+			a := l.Addrs["fmp"]
+			out = append(out, fmpData(srv, a.Host, a.Port, pop))
+			continue
 		}
-		out = append(out, fmpData(srv, host, port, pop))
+		if central == nil {
+			host, port, err := s.redirect(c, "fmp")
+			if err != nil {
+				return nil, err
+			}
+			central = &bus.EdgeAddr{Host: host, Port: port}
+		}
+		out = append(out, fmpData(srv, central.Host, central.Port, pop))
 	}
 	return out, nil
 }
