@@ -158,15 +158,22 @@ func (r *rig) sendFrame(server, conn, req string, frame []byte) *nats.Msg {
 	return reply
 }
 
-func TestRetriedRequestGetsTheSameAnswer(t *testing.T) {
-	r := newRig(t)
-	r.send("lmp", "c1", "c1.1", 1, &pat.AnsConnection{})
-	li := r.send("lmp", "c1", "c1.2", 2, &pat.ReqLoginInfo{})
+// loginInfo opens LMP connection conn (requests conn.1 and conn.2:
+// AnsConnection, ReqLoginInfo) and returns the support code it was given.
+func (r *rig) loginInfo(conn string) string {
+	r.t.Helper()
+	r.send("lmp", conn, conn+".1", 1, &pat.AnsConnection{})
+	li := r.send("lmp", conn, conn+".2", 2, &pat.ReqLoginInfo{})
 	var ans pat.AnsLoginInfo
 	if err := pat.Unmarshal(li[0].Payload, &ans); err != nil {
-		t.Fatal(err)
+		r.t.Fatal(err)
 	}
-	code := string(ans.ChargeInfo.Bytes(pat.ChargeOnlineSupportCode))
+	return string(ans.ChargeInfo.Bytes(pat.ChargeOnlineSupportCode))
+}
+
+func TestRetriedRequestGetsTheSameAnswer(t *testing.T) {
+	r := newRig(t)
+	code := r.loginInfo("c1")
 	if len(code) != 11 {
 		t.Fatalf("support code %q", code)
 	}
@@ -258,13 +265,7 @@ func TestConsoleIsStoredWithItsFirstProfile(t *testing.T) {
 	if _, err := r.st.Append(ctx, events.ConsoleStream(taken), 0, []events.Envelope{env}); err != nil {
 		t.Fatal(err)
 	}
-	r.send("lmp", "c1", "c1.1", 1, &pat.AnsConnection{})
-	li := r.send("lmp", "c1", "c1.2", 2, &pat.ReqLoginInfo{})
-	var ans pat.AnsLoginInfo
-	if err := pat.Unmarshal(li[0].Payload, &ans); err != nil {
-		t.Fatal(err)
-	}
-	code := string(ans.ChargeInfo.Bytes(pat.ChargeOnlineSupportCode))
+	code := r.loginInfo("c1")
 	if len(code) != 11 || code == taken {
 		t.Fatalf("support code %q (taken: %q)", code, taken)
 	}

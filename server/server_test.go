@@ -323,26 +323,31 @@ func TestStartWithAnUnreachableStoreFailsCleanly(t *testing.T) {
 	}
 }
 
+// watchCloses receives the close announcements on s's bus.
+func watchCloses(t *testing.T, s *Server) <-chan *nats.Msg {
+	t.Helper()
+	nc, err := nats.Connect(s.NATS.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	closes := make(chan *nats.Msg, 8)
+	if _, err := nc.ChanSubscribe(bus.ClosedPrefix+">", closes); err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return closes
+}
+
 // An edge announces a closed connection only when the handlers kept a
 // session for it: an OPN connection (no session is stored there) closes
 // without a message on the bus, an LMP one with its session.
 func TestClosesAnnouncedOnlyWithASession(t *testing.T) {
 	// BusOnly: a one-box server's handlers take its closes in process.
 	s := start(t, Config{NATSPort: -1, BusOnly: true})
-	nc, err := nats.Connect(s.NATS.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	closes := make(chan *nats.Msg, 8)
-	sub, err := nc.ChanSubscribe(bus.ClosedPrefix+">", closes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Unsubscribe()
-	if err := nc.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	closes := watchCloses(t, s)
 	opn, _ := opnGreet(t, s)
 	opn.Close()
 	lmp := greeted(t, s)
@@ -366,20 +371,7 @@ func TestClosesAnnouncedOnlyWithASession(t *testing.T) {
 // crosses the bus.
 func TestOneBoxClosesStayInProcess(t *testing.T) {
 	s := start(t, Config{NATSPort: -1})
-	nc, err := nats.Connect(s.NATS.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	closes := make(chan *nats.Msg, 8)
-	sub, err := nc.ChanSubscribe(bus.ClosedPrefix+">", closes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Unsubscribe()
-	if err := nc.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	closes := watchCloses(t, s)
 	before := s.hs.LocalClosedCount()
 	lmp := greeted(t, s)
 	lmp.Close()
