@@ -45,6 +45,11 @@ const (
 	HeaderError    = "Mh3-Error"    // handler failure text (frames carry the player's message)
 	HeaderReason   = "Mh3-Reason"   // why a connection closed
 	HeaderSkip     = "Mh3-Skip"     // room message: the connection that must not get it
+	// HeaderUnsettled is "1" on a close announcement when a request of the
+	// connection ended without the handlers' answer (no answer in time,
+	// or a failure): what its handler wrote may be missing from the
+	// session, so cleaning up reads the buckets instead of trusting it.
+	HeaderUnsettled = "Mh3-Unsettled"
 	// HeaderSession carries a connection's session, opaque to the edge:
 	// handlers hand the latest in their reply, the edge keeps it with the
 	// socket and sends it with the connection's next request and with its

@@ -85,7 +85,10 @@ type conn struct {
 	// (opaque here): sent with each request and with the close
 	// announcement. Only the work goroutine touches it.
 	session string
-	queued  atomic.Int64 // bytes of the frames in queue and in handling
+	// unsettled: a request ended without an answer that carried the
+	// session (announced with the close, bus.HeaderUnsettled).
+	unsettled atomic.Bool
+	queued    atomic.Int64 // bytes of the frames in queue and in handling
 
 	// For the close log line.
 	opened                      time.Time
@@ -182,6 +185,9 @@ func (l *Listener) serveConn(ctx context.Context, raw net.Conn) {
 	msg.Header.Set(bus.HeaderEdge, c.edge)
 	msg.Header.Set(bus.HeaderReason, reason)
 	msg.Header.Set(bus.HeaderSession, c.session)
+	if c.unsettled.Load() {
+		msg.Header.Set(bus.HeaderUnsettled, "1")
+	}
 	if l.cfg.LocalClosed != nil && l.cfg.LocalClosed(msg) {
 		return
 	}
@@ -577,9 +583,13 @@ func (c *conn) work() {
 		reply, err := c.request(c.ctx, frame)
 		c.l.m.Request(id, requestOutcome(reply, err), time.Since(start))
 		if err != nil {
+			c.unsettled.Store(true)
 			c.logger().Error("no handler answered", "packet", pat.ID(beUint32(frame[4:8])).String(), "err", err)
 			c.kick("handlers unavailable", msgUnavailable)
 			continue
+		}
+		if reply.Header.Get(bus.HeaderError) != "" {
+			c.unsettled.Store(true)
 		}
 		if v, ok := reply.Header[bus.HeaderSession]; ok && len(v) > 0 {
 			c.session = v[0]

@@ -19,8 +19,11 @@ import (
 // What the memo answers can be stale (another process wrote since), so
 // it is only used where a compare-and-set follows the read and checks
 // the revision it gave: a lost compare-and-set forgets the key, and the
-// caller decides again on a fresh read. A decision not to write (the
-// entry is not ours) is never taken on the memo's word alone. Absent
+// caller decides again on a fresh read. A decision not to write is never
+// taken on the memo's word alone, except where the memo holds the very
+// revision the connection's session says it wrote last (a close with no
+// request left unanswered: nothing can be newer that is the
+// connection's). Absent
 // keys are not remembered, and a reconnection to NATS or a bucket made
 // again forgets everything (a restarted server's memory buckets start
 // again at revision 1).
@@ -140,6 +143,16 @@ func (m *kvMemo[T]) wrote(key string, val T, rev, recon uint64, err error) {
 		return
 	}
 	m.remember(key, val, rev, recon)
+}
+
+// holds reports whether the memo would answer for key now.
+func (m *kvMemo[T]) holds(key string) bool {
+	recon := m.reconnects()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.enter(recon)
+	e, ok := m.m[key]
+	return ok && time.Since(e.at) <= m.ttl
 }
 
 func (m *kvMemo[T]) lookup(key string) (memoEntry[T], bool) {

@@ -22,7 +22,9 @@ const slots = 6
 // get_support_code). A new code is one no console has; the console itself
 // is stored with its first profile (useSlot), so a first login appends to
 // its console once, and a console that never picked a slot stores nothing
-// (it comes back by its code like any other).
+// (it comes back by its code like any other). Until then the session
+// marks the code new (Session.NewConsole), and the user list and the
+// first profile read nothing of it.
 func (c *Call) ensureConsole() (string, error) {
 	sess, err := c.Session()
 	if err != nil {
@@ -41,6 +43,7 @@ func (c *Call) ensureConsole() (string, error) {
 			return "", err
 		}
 		sess.SupportCode = code
+		sess.NewConsole = true
 		c.Changed()
 		return code, nil
 	}
@@ -105,9 +108,12 @@ func (s *Service) ReqUserListData(c *Call, m *pat.ReqUserListData) error {
 	if err != nil {
 		return err
 	}
-	con, err := s.console(c, code)
+	var con projection.Console // a console not stored yet has six free slots
+	if sess, _ := c.Session(); !sess.NewConsole {
+		con, err = s.console(c, code)
+	}
 	if err != nil && !errors.Is(err, errNoConsole) {
-		return err // (a console not stored yet has six free slots)
+		return err
 	}
 	// Like MH3SP, one entry per asked index, blank where no profile is
 	// (bounded here: the game asks for its six slots).
@@ -201,11 +207,26 @@ func chooseSlot(con projection.Console, slot int, name []byte, newID func() (str
 // optimistic concurrency and deciding again when the console moved. A
 // console not stored yet is created by the same append.
 func (c *Call) useSlot(code string, slot int, name []byte) (string, []byte, error) {
+	sess, err := c.Session()
+	if err != nil {
+		return "", nil, err
+	}
 	for round := 0; round < 8; round++ {
-		con, err := c.s.console(c, code)
+		// A code made for this session has no console yet: the first
+		// round appends at version 0 without reading it, and a console
+		// stored meanwhile (this request's own earlier attempt) fails
+		// that append and is read in the next round.
+		con, err := projection.Console{SupportCode: code}, errNoConsole
+		if round > 0 || !sess.NewConsole {
+			con, err = c.s.console(c, code)
+		}
 		unstored := errors.Is(err, errNoConsole)
 		if err != nil && !unstored {
 			return "", nil, err
+		}
+		if !unstored && sess.NewConsole {
+			sess.NewConsole = false // stored by an earlier attempt
+			c.Changed()
 		}
 		choice, err := chooseSlot(con, slot, name, func() (string, error) { return c.claimCapcomID(code, slot) })
 		if err != nil || choice.Event == nil {
@@ -231,6 +252,10 @@ func (c *Call) useSlot(code string, slot int, name []byte) (string, []byte, erro
 		}
 		if err != nil {
 			return "", nil, fmt.Errorf("%w: %w", errUnavailable, err)
+		}
+		if sess.NewConsole {
+			sess.NewConsole = false // stored now
+			c.Changed()
 		}
 		return choice.CapcomID, choice.Name, nil
 	}

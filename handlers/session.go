@@ -43,6 +43,16 @@ type Session struct {
 	// TicketRev is the revision of the ticket record this connection
 	// last wrote (compare-and-set on the next write).
 	TicketRev uint64 `json:"ticket_rev,omitempty"`
+	// OnlineRev is the revision of the presence this connection's
+	// session last wrote (0: none yet). A close that finds the memo at
+	// this revision knows the bucket holds what the session last wrote.
+	OnlineRev uint64 `json:"online_rev,omitempty"`
+	// NewConsole is set while SupportCode is a code made for this
+	// session whose console is not stored yet: it has six free slots,
+	// and its first profile is appended at version 0 without reading
+	// first (a console stored meanwhile makes that append fail, and the
+	// slot is then decided on what was stored).
+	NewConsole bool `json:"new_console,omitempty"`
 	// Query is the last list or search head of the connection; the Data
 	// request after it recomputes from it (any handler may serve it).
 	Query *Query `json:"query,omitempty"`
@@ -404,6 +414,21 @@ func (c *Call) claimOnlineAs(s *Session, leaving bool) error {
 	key := kvKey(s.CapcomID)
 	ctx := c.ctx
 	memo := c.s.onlineMemo
+	p := Presence{Conn: c.Conn, Edge: c.Edge, Ticket: s.Ticket, Name: s.HunterName, FmpServer: s.FmpServer, Transit: leaving, Since: c.s.cfg.Now()}
+	if s.OnlineRev == 0 && !memo.holds(key) {
+		// The session never wrote a presence and this process knows of
+		// none: most likely there is none (a first login, or the last
+		// one ended), so create it without reading first. One that
+		// exists makes the create fail, and the loop below reads it.
+		rev, err := memo.create(c.ctx, key, p)
+		if err == nil {
+			s.OnlineRev = rev
+			return nil
+		}
+		if !isConflict(err) {
+			return fmt.Errorf("%w: claim Capcom ID %s: %w", errUnavailable, s.CapcomID, err)
+		}
+	}
 	for attempt := 0; attempt < 8; attempt++ {
 		if attempt == 1 {
 			ctx = withLeaderReads(ctx, c.s.nc)
@@ -413,9 +438,8 @@ func (c *Call) claimOnlineAs(s *Session, leaving bool) error {
 		if err != nil {
 			return err
 		}
-		p := Presence{Conn: c.Conn, Edge: c.Edge, Ticket: s.Ticket, Name: s.HunterName, FmpServer: s.FmpServer, Transit: leaving, Since: c.s.cfg.Now()}
 		if !found {
-			_, err = memo.create(c.ctx, key, p)
+			rev, err = memo.create(c.ctx, key, p)
 		} else {
 			handOver := cur.Transit && cur.Ticket != "" && cur.Ticket == s.Ticket
 			if cur.Conn != c.Conn && !handOver {
@@ -424,9 +448,10 @@ func (c *Call) claimOnlineAs(s *Session, leaving bool) error {
 					return err
 				}
 			}
-			_, err = memo.update(c.ctx, key, p, rev)
+			rev, err = memo.update(c.ctx, key, p, rev)
 		}
 		if err == nil {
+			s.OnlineRev = rev
 			return nil
 		}
 		if !isConflict(err) {
@@ -454,6 +479,12 @@ func (s *Service) connClosed(ctx context.Context, m *nats.Msg) {
 		return
 	}
 	log := func() *slog.Logger { return s.log.With("conn", conn, "capcom_id", sess.CapcomID) }
+	// An entry this process remembers at the revision the session last
+	// wrote is what the bucket holds, unless a request ended without its
+	// answer (its write may be newer than the session): then only the
+	// bucket is believed.
+	settled := m.Header.Get(bus.HeaderUnsettled) == ""
+	wroteLast := func(rev, sessionRev uint64) bool { return settled && sessionRev != 0 && rev == sessionRev }
 	if sess.CapcomID != "" {
 		// Out of the world as MH3SP's departure does; a server change
 		// keeps the new server until the game arrives there. Only an FMP
@@ -466,7 +497,7 @@ func (s *Service) connClosed(ctx context.Context, m *nats.Msg) {
 		key := kvKey(sess.CapcomID)
 		err := ifMine(ctx, s.onlineMemo, key, func(p *Presence) bool { return p.Conn == conn }, func(rev uint64, cur *Presence, cached bool) error {
 			if sess.Reconnect {
-				if cur.Transit && cached {
+				if cur.Transit && cached && !wroteLast(rev, sess.OnlineRev) {
 					return errAskBucket
 				}
 				if cur.Transit {
@@ -493,7 +524,7 @@ func (s *Service) connClosed(ctx context.Context, m *nats.Msg) {
 				left := sess
 				left.TicketRev = 0
 				if rec.Transit && reflect.DeepEqual(rec.Session, left) {
-					if cached {
+					if cached && !wroteLast(rev, sess.TicketRev) {
 						return errAskBucket
 					}
 					return nil

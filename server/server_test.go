@@ -354,8 +354,8 @@ func TestClosesAnnouncedOnlyWithASession(t *testing.T) {
 	lmp.Close()
 	select {
 	case m := <-closes:
-		if m.Subject != bus.ClosedSubject("lmp") || m.Header.Get(bus.HeaderSession) == "" {
-			t.Fatalf("announcement on %s with session %q", m.Subject, m.Header.Get(bus.HeaderSession))
+		if m.Subject != bus.ClosedSubject("lmp") || m.Header.Get(bus.HeaderSession) == "" || m.Header.Get(bus.HeaderUnsettled) != "" {
+			t.Fatalf("announcement on %s with session %q, unsettled %q", m.Subject, m.Header.Get(bus.HeaderSession), m.Header.Get(bus.HeaderUnsettled))
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the LMP connection's close was not announced")
@@ -364,6 +364,30 @@ func TestClosesAnnouncedOnlyWithASession(t *testing.T) {
 	case m := <-closes:
 		t.Fatalf("a second announcement, on %s", m.Subject)
 	case <-time.After(300 * time.Millisecond):
+	}
+}
+
+// A connection whose request failed (here a bad slot: NtcShut and the
+// close) is announced unsettled: what that request's handler wrote may
+// be missing from the session, so the handlers clean up on what the
+// buckets hold.
+func TestCloseAfterAFailedRequestIsUnsettled(t *testing.T) {
+	s := start(t, Config{NATSPort: -1, BusOnly: true})
+	closes := watchCloses(t, s)
+	lmp := greeted(t, s)
+	defer lmp.Close()
+	err := lmp.Call(&pat.ReqUserObject{Slot: 9}, &pat.AnsUserObject{})
+	var shut *gameclient.ShutError
+	if !errors.As(err, &shut) {
+		t.Fatalf("ReqUserObject of slot 9: %v, want an NtcShut", err)
+	}
+	select {
+	case m := <-closes:
+		if m.Header.Get(bus.HeaderUnsettled) != "1" {
+			t.Fatalf("close after a failed request announced with unsettled %q", m.Header.Get(bus.HeaderUnsettled))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the LMP connection's close was not announced")
 	}
 }
 
