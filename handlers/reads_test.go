@@ -127,6 +127,12 @@ func TestFirstLoginReadsOnlyWhatItMust(t *testing.T) {
 		t.Fatalf("FMP session %+v", r.session("a3"))
 	}
 	step("the ticket's hand-over to FMP", 1)
+	closeWith(t, r.s, "fmp", "a3", r.session("a3"), false)
+	step("close of an FMP connection that never entered the world", 0)
+	if after := r.revisions(ticket, capcomID); after != [2]uint64{} {
+		t.Fatalf("a logout left ticket and presence at %v", after)
+	}
+	reads()
 
 	ticket, capcomID = login("b1", "b2")
 	before = r.revisions(ticket, capcomID)
@@ -135,6 +141,23 @@ func TestFirstLoginReadsOnlyWhatItMust(t *testing.T) {
 	step("unsettled close after FmpInfo (ticket and presence read)", 2)
 	if after := r.revisions(ticket, capcomID); after != before {
 		t.Fatalf("the unsettled close wrote: %v → %v", before, after)
+	}
+
+	// A hunter in the world departs when its FMP connection closes.
+	withTicket = pat.Data{}
+	withTicket.SetBinary(pat.ConnPatTicket, []byte(ticket))
+	r.send("fmp", "b3", "b3.1", 1, &pat.AnsConnection{Data: withTicket})
+	if ps := r.send("fmp", "b3", "b3.2", 2, &pat.ReqLayerStart{}); ps[0].ID != pat.IDAnsLayerStart || !r.session("b3").InWorld {
+		t.Fatalf("LayerStart: %v, session %+v", ps[0].ID, r.session("b3"))
+	}
+	reads()
+	closeWith(t, r.s, "fmp", "b3", r.session("b3"), false)
+	if n := reads(); n == 0 {
+		t.Fatal("the close of a hunter in the world read nothing: no departure")
+	}
+	h, err := (&Call{ctx: context.Background(), s: r.s}).hunter(capcomID)
+	if err != nil || !h.At.IsZero() {
+		t.Fatalf("after the close the hunter is at %+v (%v)", h.At, err)
 	}
 }
 

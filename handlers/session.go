@@ -53,6 +53,9 @@ type Session struct {
 	// first (a console stored meanwhile makes that append fail, and the
 	// slot is then decided on what was stored).
 	NewConsole bool `json:"new_console,omitempty"`
+	// InWorld is set once the session put its hunter in the world (a
+	// layer entered): before that, a close has no departure to make.
+	InWorld bool `json:"in_world,omitempty"`
 	// Query is the last list or search head of the connection; the Data
 	// request after it recomputes from it (any handler may serve it).
 	Query *Query `json:"query,omitempty"`
@@ -488,8 +491,9 @@ func (s *Service) connClosed(ctx context.Context, m *nats.Msg) {
 	if sess.CapcomID != "" {
 		// Out of the world as MH3SP's departure does; a server change
 		// keeps the new server until the game arrives there. Only an FMP
-		// connection can have put its hunter in the world.
-		if m.Subject == bus.ClosedSubject("fmp") {
+		// connection can have put its hunter in the world, and only one
+		// whose session says so (or that left a request unanswered).
+		if m.Subject == bus.ClosedSubject("fmp") && (sess.InWorld || !settled) {
 			if err := s.depart(ctx, sess.CapcomID, conn, "disconnected", sess.Reconnect); err != nil {
 				log().Warn("departure of a closed connection", "err", err)
 			}

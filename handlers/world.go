@@ -69,6 +69,10 @@ func (c *Call) hunter(capcomID string) (world.Hunter, error) {
 // it is in now.
 func (c *Call) locate(sess *Session, h world.Hunter, p world.Path, reason string) error {
 	evs := h.Locate(p, c.Conn, c.Edge, sess.HunterName, reason, c.Req)
+	if c.sess != nil && sess == &c.sess.s && !sess.InWorld {
+		sess.InWorld = true
+		c.Changed()
+	}
 	if err := c.Append(events.HunterStream(sess.CapcomID), h.Version, evs...); err != nil {
 		return err
 	}
