@@ -763,10 +763,17 @@ func (c *conn) relay(frame []byte, id pat.ID) bool {
 		c.kick("malformed "+id.String(), pat.ErrorShutText("malformed packet: "+err.Error()))
 		return false
 	}
-	msg := nats.NewMsg(bus.RoomSubject(room))
+	subject := bus.RoomSubject(room)
+	msg := nats.NewMsg(subject)
 	msg.Data = out
 	msg.Header.Set(bus.HeaderSkip, c.id)
-	if err := c.l.nc.PublishMsg(msg); err != nil {
+	err = c.l.nc.PublishMsg(msg)
+	if c.l.nc.Opts.NoEcho {
+		// NATS does not hand this edge its own publications: its own
+		// members of the room get the relay from here, at once.
+		c.l.rooms.deliverHere(subject, out, c.id)
+	}
+	if err != nil {
 		c.l.m.Notification(id, metrics.Unavailable)
 		c.logger().Warn("publish relay", "err", err)
 		return true

@@ -2,7 +2,9 @@ package edge_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +16,7 @@ import (
 	"github.com/mh3net/mh3net/edge"
 	"github.com/mh3net/mh3net/fanout"
 	"github.com/mh3net/mh3net/gameclient"
+	"github.com/mh3net/mh3net/natsrv"
 	"github.com/mh3net/mh3net/pat"
 )
 
@@ -36,13 +39,58 @@ func seatIn(room string, tagOf func(conn string) string) nats.MsgHandler {
 // the others there get them once, the sender does not, no handler sees
 // them, and a malformed one closes only its sender.
 func TestEdgeRelaysPositionsToTheLayer(t *testing.T) {
+	t.Run("echo", func(t *testing.T) { testEdgeRelays(t, startEdgeNC) })
+	// The servers' edges: a connection without echo, the edge handing
+	// its own members the relays it publishes.
+	t.Run("no-echo", func(t *testing.T) { testEdgeRelays(t, startEdgeNoEcho) })
+}
+
+// startEdgeNoEcho is startEdgeNC with the edge on a connection of its own
+// that does not echo, as the servers run edges; the connection returned
+// is the handlers'.
+func startEdgeNoEcho(t *testing.T, cfg edge.Config, respond nats.MsgHandler) (string, *nats.Conn) {
+	t.Helper()
+	ns, err := natsrv.Start(natsrv.Options{StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	handlers, err := nats.Connect("", nats.InProcessServer(ns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(handlers.Close)
+	if _, err := handlers.Subscribe(bus.RequestSubject(cfg.Server), respond); err != nil {
+		t.Fatal(err)
+	}
+	handlers.Flush()
+	nc, err := nats.Connect("", nats.InProcessServer(ns), nats.NoEcho())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	cfg.ConnectionDelay = 10 * time.Millisecond
+	cfg.Logger = testLogger(nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := edge.New(nc, cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); l.Serve(ctx, ln) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return ln.Addr().String(), handlers
+}
+
+func testEdgeRelays(t *testing.T, start func(*testing.T, edge.Config, nats.MsgHandler) (string, *nats.Conn)) {
 	const room = "s1.g1.c1"
 	// The handlers' part: every request puts its connection in the city
 	// with a tag, one Capcom ID per connection in arrival order.
 	var mu sync.Mutex
 	tags := map[string]string{}
 	ids := []string{"AAAAAA", "BBBBBB"}
-	addr, nc := startEdgeNC(t, edge.Config{Server: "fmp"}, seatIn(room, func(conn string) string {
+	addr, nc := start(t, edge.Config{Server: "fmp"}, seatIn(room, func(conn string) string {
 		mu.Lock()
 		defer mu.Unlock()
 		if _, ok := tags[conn]; !ok {

@@ -72,9 +72,17 @@ func (rs *rooms) leave(c *conn, subject string) {
 
 // deliver hands a room message to every member here but the skipped one.
 func (rs *rooms) deliver(m *nats.Msg) {
-	skip := m.Header.Get(bus.HeaderSkip)
+	rs.deliverHere(m.Subject, m.Data, m.Header.Get(bus.HeaderSkip))
+}
+
+// deliverHere hands data to every member of the room with the given
+// subject on this listener but the connection with id skip. An edge
+// whose NATS connection does not echo (the servers' own) delivers its
+// connections' relays this way, and NATS carries them to the other
+// edges only.
+func (rs *rooms) deliverHere(subject string, data []byte, skip string) {
 	rs.mu.Lock()
-	r, ok := rs.m[m.Subject]
+	r, ok := rs.m[subject]
 	var to []*conn
 	if ok {
 		to = make([]*conn, 0, len(r.members))
@@ -87,7 +95,7 @@ func (rs *rooms) deliver(m *nats.Msg) {
 	rs.mu.Unlock()
 	rs.l.m.Fanout(len(to))
 	for _, c := range to {
-		c.enqueue(m.Data)
+		c.enqueue(data)
 	}
 }
 

@@ -129,15 +129,17 @@ type Config struct {
 
 // Server is a running set of roles.
 type Server struct {
-	cfg   Config
-	log   *slog.Logger
-	NATS  *natsserver.Server // nil with an external NATS
-	nc    *nats.Conn
-	store store.Store
-	addrs map[string]net.Addr
-	gate  *edge.Gate
-	hs    *handlers.Service
-	ops   *ops.Server
+	cfg  Config
+	log  *slog.Logger
+	NATS *natsserver.Server // nil with an external NATS
+	nc   *nats.Conn
+	// edgeNC is the edges' connection (no echo; see start).
+	edgeNC *nats.Conn
+	store  store.Store
+	addrs  map[string]net.Addr
+	gate   *edge.Gate
+	hs     *handlers.Service
+	ops    *ops.Server
 	// bins and worlds are what the handlers serve (nil without them).
 	bins   *binaries.Set
 	worlds *world.Live
@@ -231,6 +233,25 @@ func (s *Server) start(ctx, edgeCtx context.Context) error {
 		return fmt.Errorf("connect nats: %w", err)
 	}
 	cfg.Metrics.WatchNATS(s.nc)
+	if cfg.Edge {
+		// The edges get a connection of their own that does not echo:
+		// an edge hands its connections' relays to its own members of
+		// the room itself, and NATS carries them to the other edges only
+		// (half the deliveries when a city spans two edges).
+		if cfg.NATSURL == "" {
+			opts, oerr := client.options(false)
+			if oerr != nil {
+				return oerr
+			}
+			opts = append(opts, nats.InProcessServer(s.NATS), nats.Name(name+" edges"), nats.NoEcho(), nats.MaxReconnects(-1), errorLog(cfg.Logger), nats.ClosedHandler(s.onClosed(ctx)))
+			s.edgeNC, err = nats.Connect("", opts...)
+		} else {
+			s.edgeNC, err = Connect(cfg.NATSURL, name+" edges", client, cfg.Logger, nats.NoEcho(), nats.ClosedHandler(s.onClosed(ctx)))
+		}
+		if err != nil {
+			return fmt.Errorf("connect nats (edges): %w", err)
+		}
+	}
 	js, err := jetstream.New(s.nc)
 	if err != nil {
 		return err
@@ -352,7 +373,7 @@ func (s *Server) start(ctx, edgeCtx context.Context) error {
 			if server == "opn" {
 				ec.TLS = &wiitls.Config{Certificate: cert}
 			}
-			l := edge.New(s.nc, ec)
+			l := edge.New(s.edgeNC, ec)
 			lease.Listeners = append(lease.Listeners, l)
 			lease.Ports[server] = ln.Addr().(*net.TCPAddr).Port
 			s.edgeWG.Add(1)
@@ -629,6 +650,11 @@ func (s *Server) shutdown() {
 func (s *Server) Close() error {
 	s.shutdown()
 	var errs []error
+	if s.edgeNC != nil {
+		if err := s.edgeNC.Drain(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+			errs = append(errs, err)
+		}
+	}
 	if s.nc != nil {
 		if err := s.nc.Drain(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
 			errs = append(errs, err)
