@@ -15,6 +15,8 @@ import (
 	"github.com/nats-io/nats.go/micro"
 
 	"github.com/mh3net/mh3net/bus"
+	"github.com/mh3net/mh3net/store"
+	"github.com/mh3net/mh3net/store/projection"
 	"github.com/mh3net/mh3net/world"
 )
 
@@ -172,7 +174,7 @@ type StatusEndpoint struct {
 
 // StatusLog is the event log's position and the world view's.
 type StatusLog struct {
-	Position uint64 `json:"position"` // the newest event of the log the view reads
+	Position uint64 `json:"position"` // the newest event the view follows (hunters, cities, ops)
 	Applied  uint64 `json:"applied"`  // the newest the world view applied
 	Lag      uint64 `json:"lag"`      // Position - Applied
 	Error    string `json:"error,omitempty"`
@@ -305,7 +307,7 @@ func (s *Service) status(ctx context.Context) Status {
 	}
 	st.Log.Applied = s.view.Applied()
 	lctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	pos, err := src.LastPosition(lctx)
+	pos, err := store.LastPositionOfKinds(lctx, src, projection.WorldKinds)
 	cancel()
 	if err != nil {
 		st.Log.Error = err.Error()

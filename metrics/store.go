@@ -34,6 +34,9 @@ type timedStore struct {
 	errors    prometheus.Counter
 }
 
+// Unwrap implements store.Wrapper.
+func (t *timedStore) Unwrap() store.Store { return t.Store }
+
 func (t *timedStore) Append(ctx context.Context, stream string, expected uint64, evs []events.Envelope) (uint64, error) {
 	start := time.Now()
 	v, err := t.Store.Append(ctx, stream, expected, evs)

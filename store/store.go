@@ -36,6 +36,54 @@ type Store interface {
 	Close() error
 }
 
+// KindFilter is a Store that can follow only the streams of some kinds:
+// a stream's kind is its name up to the first dot ("console" for
+// "console.ABC"). A read model that needs a few kinds then gets only
+// their events, not every event of the log.
+type KindFilter interface {
+	// SubscribeKinds is Subscribe for the streams of kinds only.
+	SubscribeKinds(ctx context.Context, from uint64, kinds []string, fn func(events.Envelope) error) error
+	// LastPositionOfKinds is LastPosition among the streams of kinds (0:
+	// none has an event).
+	LastPositionOfKinds(ctx context.Context, kinds []string) (uint64, error)
+}
+
+// Wrapper is a Store that wraps another (adding metrics, say).
+type Wrapper interface{ Unwrap() Store }
+
+func kindFilter(st Store) (KindFilter, bool) {
+	for {
+		if f, ok := st.(KindFilter); ok {
+			return f, true
+		}
+		w, ok := st.(Wrapper)
+		if !ok {
+			return nil, false
+		}
+		st = w.Unwrap()
+	}
+}
+
+// SubscribeKinds follows the events of the streams of kinds: through
+// st's KindFilter when it has one, otherwise every event of the log
+// comes (and the caller ignores the others), so that positions and
+// LastPositionOfKinds agree either way.
+func SubscribeKinds(ctx context.Context, st Store, from uint64, kinds []string, fn func(events.Envelope) error) error {
+	if f, ok := kindFilter(st); ok {
+		return f.SubscribeKinds(ctx, from, kinds, fn)
+	}
+	return st.Subscribe(ctx, from, fn)
+}
+
+// LastPositionOfKinds is the position SubscribeKinds reaches once it
+// delivered everything in the log now.
+func LastPositionOfKinds(ctx context.Context, st Store, kinds []string) (uint64, error) {
+	if f, ok := kindFilter(st); ok {
+		return f.LastPositionOfKinds(ctx, kinds)
+	}
+	return st.LastPosition(ctx)
+}
+
 // ErrConflict is matched (errors.Is) by every *ConflictError.
 var ErrConflict = errors.New("store: version conflict")
 

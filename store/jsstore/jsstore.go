@@ -510,15 +510,68 @@ func (s *Store) consumeRange(ctx context.Context, subj string, seq, until uint64
 // recreated after a NATS restart and never skips or repeats; it starts at
 // the message holding from, and skips that message's earlier events.
 func (s *Store) Subscribe(ctx context.Context, from uint64, fn func(events.Envelope) error) error {
-	return jsconsume.Run(ctx, s.stream, subjectPrefix+">", Sequence(from), from, func(m jetstream.Msg, seq uint64) ([]events.Envelope, error) {
+	return s.subscribe(ctx, from, []string{subjectPrefix + ">"}, fn)
+}
+
+func (s *Store) subscribe(ctx context.Context, from uint64, filters []string, fn func(events.Envelope) error) error {
+	return jsconsume.Run(ctx, s.stream, filters, Sequence(from), from, func(m jetstream.Msg, seq uint64) ([]events.Envelope, error) {
 		return decodeBatch(m.Subject(), seq, m.Data())
 	}, fn, nil)
+}
+
+// kindSubjects are the subjects of the streams of kinds.
+func kindSubjects(kinds []string) ([]string, error) {
+	if len(kinds) == 0 {
+		return nil, errors.New("jsstore: no stream kinds to follow")
+	}
+	out := make([]string, len(kinds))
+	for i, k := range kinds {
+		if k == "" || strings.ContainsAny(k, ". \t\r\n*>") {
+			return nil, fmt.Errorf("jsstore: invalid stream kind %q", k)
+		}
+		out[i] = subjectPrefix + k + ".>"
+	}
+	return out, nil
+}
+
+// SubscribeKinds implements store.KindFilter with a consumer filtered on
+// the kinds' subjects: JetStream delivers nothing else.
+func (s *Store) SubscribeKinds(ctx context.Context, from uint64, kinds []string, fn func(events.Envelope) error) error {
+	filters, err := kindSubjects(kinds)
+	if err != nil {
+		return err
+	}
+	return s.subscribe(ctx, from, filters, fn)
+}
+
+// LastPositionOfKinds implements store.KindFilter: the newest position
+// among the kinds' subjects.
+func (s *Store) LastPositionOfKinds(ctx context.Context, kinds []string) (uint64, error) {
+	filters, err := kindSubjects(kinds)
+	if err != nil {
+		return 0, err
+	}
+	var last uint64
+	for _, f := range filters {
+		p, err := s.lastPositionOn(ctx, f)
+		if err != nil {
+			return 0, err
+		}
+		last = max(last, p)
+	}
+	return last, nil
 }
 
 // LastPosition implements store.Store: the position of the newest
 // message's last event.
 func (s *Store) LastPosition(ctx context.Context) (uint64, error) {
-	m, err := s.stream.GetLastMsgForSubject(ctx, subjectPrefix+">")
+	return s.lastPositionOn(ctx, subjectPrefix+">")
+}
+
+// lastPositionOn is the position of the last event of the newest message
+// on subject (a wildcard).
+func (s *Store) lastPositionOn(ctx context.Context, subject string) (uint64, error) {
+	m, err := s.stream.GetLastMsgForSubject(ctx, subject)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return 0, nil
 	}

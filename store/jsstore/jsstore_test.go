@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/mh3net/mh3net/events"
+	"github.com/mh3net/mh3net/metrics"
 	"github.com/mh3net/mh3net/natsrv"
 	"github.com/mh3net/mh3net/store"
 	"github.com/mh3net/mh3net/store/storetest"
@@ -381,5 +382,73 @@ func TestHeadsAreBounded(t *testing.T) {
 	h.put("x", 4, 40)
 	if got, _ := h.get("x"); got.version != 5 {
 		t.Fatalf("head moved back to %+v", got)
+	}
+}
+
+// A read model that follows some kinds of stream gets their events only,
+// at the positions the whole log gives them, and LastPositionOfKinds is
+// the newest of them; through a wrapping store (metrics) too. A kind
+// that is not one (a dot, a wildcard) is refused.
+func TestSubscribeKindsDeliversOnlyThoseKinds(t *testing.T) {
+	be := newBackend(t)
+	st := be.Open(t).(*Store)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	appendOne := func(stream string, expected uint64) {
+		t.Helper()
+		env, err := events.Encode(stream+"/"+strconv.FormatUint(expected, 10), events.ConsoleCreated{SupportCode: stream})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Append(ctx, stream, expected, []events.Envelope{env}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendOne("console.A", 0)
+	appendOne("hunter.B", 0)
+	appendOne("city.1.1.1", 0)
+	appendOne("console.A", 1)
+	appendOne("consoles.C", 0) // another kind, though it starts alike
+	appendOne("hunter.B", 1)
+
+	collect := func(sub func(context.Context, func(events.Envelope) error) error, n int) []events.Envelope {
+		t.Helper()
+		var got []events.Envelope
+		sctx, scancel := context.WithCancel(ctx)
+		defer scancel()
+		err := sub(sctx, func(e events.Envelope) error {
+			got = append(got, e)
+			if len(got) == n {
+				scancel()
+			}
+			return nil
+		})
+		if len(got) != n {
+			t.Fatalf("%d events, want %d (%v)", len(got), n, err)
+		}
+		return got
+	}
+	all := collect(func(ctx context.Context, fn func(events.Envelope) error) error { return st.Subscribe(ctx, 1, fn) }, 6)
+	wrapped := metrics.New("handlers").Store(st, "jetstream")
+	some := collect(func(ctx context.Context, fn func(events.Envelope) error) error {
+		return store.SubscribeKinds(ctx, wrapped, 1, []string{"console", "city"}, fn)
+	}, 3)
+	want := []events.Envelope{all[0], all[2], all[3]}
+	for i := range want {
+		if some[i].Stream != want[i].Stream || some[i].Position != want[i].Position || some[i].Version != want[i].Version {
+			t.Fatalf("event %d: %s v%d at %d, want %s v%d at %d", i, some[i].Stream, some[i].Version, some[i].Position, want[i].Stream, want[i].Version, want[i].Position)
+		}
+	}
+	last, err := store.LastPositionOfKinds(ctx, wrapped, []string{"console", "city"})
+	if err != nil || last != all[3].Position {
+		t.Fatalf("last position of the kinds %d (%v), want %d", last, err, all[3].Position)
+	}
+	if last, err := store.LastPositionOfKinds(ctx, wrapped, []string{"ops"}); err != nil || last != 0 {
+		t.Fatalf("last position of a kind with no events %d (%v), want 0", last, err)
+	}
+	for _, bad := range []string{"", "console.A", "*", ">", "con sole"} {
+		if err := st.SubscribeKinds(ctx, 1, []string{bad}, func(events.Envelope) error { return nil }); err == nil {
+			t.Fatalf("kind %q accepted", bad)
+		}
 	}
 }

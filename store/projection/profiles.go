@@ -62,6 +62,10 @@ func (e *GapError) Error() string {
 	return fmt.Sprintf("projection: stream %q jumps from version %d to %d at position %d", e.Stream, e.Known, e.Version, e.Position)
 }
 
+// ProfilesKinds are the kinds of stream the profiles read model follows
+// (store.KindFilter): consoles.
+var ProfilesKinds = []string{"console"}
+
 // NewProfiles makes an empty read model over st.
 func NewProfiles(st store.Store) *Profiles {
 	p := &Profiles{st: st, log: slog.Default(), versions: map[string]uint64{}, consoles: map[string]*Console{}, owners: map[string]string{}}
@@ -78,7 +82,7 @@ func (p *Profiles) Start(ctx context.Context) error {
 			p.mu.Lock()
 			from := p.applied + 1
 			p.mu.Unlock()
-			err := p.st.Subscribe(ctx, from, p.apply)
+			err := store.SubscribeKinds(ctx, p.st, from, ProfilesKinds, p.apply)
 			if ctx.Err() != nil {
 				break
 			}
@@ -195,7 +199,7 @@ func (p *Profiles) WaitFor(ctx context.Context, position uint64) error {
 
 // Sync waits until everything in the log now is applied.
 func (p *Profiles) Sync(ctx context.Context) error {
-	pos, err := p.st.LastPosition(ctx)
+	pos, err := store.LastPositionOfKinds(ctx, p.st, ProfilesKinds)
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,10 @@ type World struct {
 	admin Admin
 }
 
+// WorldKinds are the kinds of stream the world read model follows
+// (store.KindFilter): hunters, cities, and the operators' settings.
+var WorldKinds = []string{"hunter", "city", "ops"}
+
 // NewWorld makes an empty world read model over st.
 func NewWorld(st store.Store, w *world.World, log *slog.Logger) *World {
 	if log == nil {
@@ -57,7 +61,7 @@ func (v *World) Start(ctx context.Context) {
 		var applied uint64
 		backoff := 100 * time.Millisecond
 		for ctx.Err() == nil {
-			err := v.st.Subscribe(ctx, applied+1, func(e events.Envelope) error {
+			err := store.SubscribeKinds(ctx, v.st, applied+1, WorldKinds, func(e events.Envelope) error {
 				v.apply(e)
 				applied = e.Position
 				v.mu.Lock()
@@ -178,7 +182,7 @@ func (v *World) Position() uint64 {
 // Sync waits until everything in the log now is applied (at start, before
 // the view is trusted for a sweep).
 func (v *World) Sync(ctx context.Context) error {
-	pos, err := v.st.LastPosition(ctx)
+	pos, err := store.LastPositionOfKinds(ctx, v.st, WorldKinds)
 	if err != nil {
 		return err
 	}

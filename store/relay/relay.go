@@ -221,7 +221,7 @@ func (f *Feed) Subscribe(ctx context.Context, from uint64, fn func(events.Envelo
 	if err != nil {
 		return fmt.Errorf("relay: seek position %d in the feed: %w", from, err)
 	}
-	return jsconsume.Run(ctx, st, feedPrefix+">", start, from, func(m jetstream.Msg, seq uint64) ([]events.Envelope, error) {
+	return jsconsume.Run(ctx, st, []string{feedPrefix + ">"}, start, from, func(m jetstream.Msg, seq uint64) ([]events.Envelope, error) {
 		var batch []events.Envelope
 		if err := json.Unmarshal(m.Data(), &batch); err != nil {
 			return nil, fmt.Errorf("relay: corrupt feed message %d: %w", seq, err)

@@ -19,14 +19,14 @@ import (
 // with its global Position set.
 type Decoder func(m jetstream.Msg, seq uint64) ([]events.Envelope, error)
 
-// Run reads st's messages on subject filter from stream sequence start
+// Run reads st's messages on the subjects of filters from stream sequence start
 // on, with an ordered consumer, decodes each and calls fn for every event
 // whose Position is >= from, in order. It returns fn's first error (fn is
 // never called again after it fails), a decoding error, or ctx's error
 // once ctx ends. A lost consumer (NATS restarting) is recreated after
 // the last message delivered, so events are never skipped or repeated;
 // each interruption is logged.
-func Run(ctx context.Context, st jetstream.Stream, filter string, start, from uint64, decode Decoder, fn func(events.Envelope) error, log *slog.Logger) error {
+func Run(ctx context.Context, st jetstream.Stream, filters []string, start, from uint64, decode Decoder, fn func(events.Envelope) error, log *slog.Logger) error {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -34,7 +34,7 @@ func Run(ctx context.Context, st jetstream.Stream, filter string, start, from ui
 	backoff := 100 * time.Millisecond
 	for {
 		before := next
-		err := consume(ctx, st, filter, &next, from, decode, fn)
+		err := consume(ctx, st, filters, &next, from, decode, fn)
 		var stop *stopError
 		if errors.As(err, &stop) {
 			return stop.err
@@ -45,7 +45,7 @@ func Run(ctx context.Context, st jetstream.Stream, filter string, start, from ui
 		if next != before {
 			backoff = 100 * time.Millisecond
 		}
-		log.Warn("event consumer interrupted, resuming", "subject", filter, "from_seq", next, "err", err, "in", backoff)
+		log.Warn("event consumer interrupted, resuming", "subjects", filters, "from_seq", next, "err", err, "in", backoff)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -62,9 +62,9 @@ func (e *stopError) Error() string { return e.err.Error() }
 
 // consume delivers from *next on until an error, advancing *next past
 // every message whose events were all delivered.
-func consume(ctx context.Context, st jetstream.Stream, filter string, next *uint64, from uint64, decode Decoder, fn func(events.Envelope) error) error {
+func consume(ctx context.Context, st jetstream.Stream, filters []string, next *uint64, from uint64, decode Decoder, fn func(events.Envelope) error) error {
 	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{filter},
+		FilterSubjects: filters,
 		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
 		OptStartSeq:    *next,
 	})
