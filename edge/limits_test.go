@@ -94,6 +94,13 @@ func startEdge(t *testing.T, cfg edge.Config, respond nats.MsgHandler) string {
 // startEdgeNC is startEdge for cfg.Server (default lmp), also returning
 // the test's own NATS connection.
 func startEdgeNC(t *testing.T, cfg edge.Config, respond nats.MsgHandler) (string, *nats.Conn) {
+	return startEdgeWith(t, cfg, respond, false)
+}
+
+// startEdgeWith is startEdgeNC; with noEcho the edge has a connection of
+// its own that does not echo, as the servers run edges, and the
+// connection returned is the handlers'.
+func startEdgeWith(t *testing.T, cfg edge.Config, respond nats.MsgHandler, noEcho bool) (string, *nats.Conn) {
 	t.Helper()
 	if cfg.Server == "" {
 		cfg.Server = "lmp"
@@ -112,6 +119,16 @@ func startEdgeNC(t *testing.T, cfg edge.Config, respond nats.MsgHandler) (string
 		if _, err := nc.Subscribe(bus.RequestSubject(cfg.Server), respond); err != nil {
 			t.Fatal(err)
 		}
+		if err := nc.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edgeNC := nc
+	if noEcho {
+		if edgeNC, err = nats.Connect("", nats.InProcessServer(ns), nats.NoEcho()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(edgeNC.Close)
 	}
 	cfg.ConnectionDelay = 10 * time.Millisecond
 	if cfg.Logger == nil {
@@ -121,7 +138,7 @@ func startEdgeNC(t *testing.T, cfg edge.Config, respond nats.MsgHandler) (string
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := edge.New(nc, cfg)
+	l := edge.New(edgeNC, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); l.Serve(ctx, ln) }()

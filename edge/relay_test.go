@@ -2,9 +2,7 @@ package edge_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +14,6 @@ import (
 	"github.com/mh3net/mh3net/edge"
 	"github.com/mh3net/mh3net/fanout"
 	"github.com/mh3net/mh3net/gameclient"
-	"github.com/mh3net/mh3net/natsrv"
 	"github.com/mh3net/mh3net/pat"
 )
 
@@ -45,42 +42,9 @@ func TestEdgeRelaysPositionsToTheLayer(t *testing.T) {
 	t.Run("no-echo", func(t *testing.T) { testEdgeRelays(t, startEdgeNoEcho) })
 }
 
-// startEdgeNoEcho is startEdgeNC with the edge on a connection of its own
-// that does not echo, as the servers run edges; the connection returned
-// is the handlers'.
+// startEdgeNoEcho starts an edge as the servers run it (startEdgeWith).
 func startEdgeNoEcho(t *testing.T, cfg edge.Config, respond nats.MsgHandler) (string, *nats.Conn) {
-	t.Helper()
-	ns, err := natsrv.Start(natsrv.Options{StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	handlers, err := nats.Connect("", nats.InProcessServer(ns))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(handlers.Close)
-	if _, err := handlers.Subscribe(bus.RequestSubject(cfg.Server), respond); err != nil {
-		t.Fatal(err)
-	}
-	handlers.Flush()
-	nc, err := nats.Connect("", nats.InProcessServer(ns), nats.NoEcho())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	cfg.ConnectionDelay = 10 * time.Millisecond
-	cfg.Logger = testLogger(nil)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := edge.New(nc, cfg)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); l.Serve(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return ln.Addr().String(), handlers
+	return startEdgeWith(t, cfg, respond, true)
 }
 
 func testEdgeRelays(t *testing.T, start func(*testing.T, edge.Config, nats.MsgHandler) (string, *nats.Conn)) {
