@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nuid"
 	"golang.org/x/time/rate"
 
 	"github.com/mh3net/mh3net/bus"
@@ -117,7 +116,7 @@ const outDepth = 1024
 func (l *Listener) serveConn(ctx context.Context, raw net.Conn) {
 	c := &conn{
 		l:      l,
-		id:     nuid.Next(),
+		id:     l.newConnID(),
 		edge:   l.cfg.Identity.ID(),
 		remote: raw.RemoteAddr().String(),
 		net:    raw,
@@ -141,12 +140,6 @@ func (l *Listener) serveConn(ctx context.Context, raw net.Conn) {
 		c.net = tc
 	}
 
-	sub, err := l.nc.ChanSubscribe(bus.ConnSubject(c.id), l.pushShard(c.id))
-	if err != nil {
-		c.logger().Error("subscribe push subject", "err", err)
-		c.close("nats unavailable")
-		return
-	}
 	if l.log.Enabled(context.Background(), slog.LevelDebug) {
 		c.logger().Debug("connection open")
 	}
@@ -168,7 +161,6 @@ func (l *Listener) serveConn(ctx context.Context, raw net.Conn) {
 	c.oended = true
 	c.omu.Unlock()
 	c.busy.Wait()
-	sub.Unsubscribe()
 	c.leaveRooms()
 	reason := *c.why.Load()
 	if l.log.Enabled(context.Background(), slog.LevelInfo) {

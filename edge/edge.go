@@ -11,12 +11,14 @@ import (
 	"github.com/mh3net/mh3net/bus"
 	"log/slog"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nuid"
 
 	"github.com/mh3net/mh3net/edge/wiitls"
 	"github.com/mh3net/mh3net/metrics"
@@ -151,10 +153,14 @@ type Listener struct {
 	wg    sync.WaitGroup
 	count atomic.Int64
 
-	// pushes take every connection's push subject (a channel
-	// subscription each, so no goroutine per connection waits for
-	// pushes); one dispatcher per shard hands them over in order.
-	pushes [pushShards]chan *nats.Msg
+	// pushes take the connections' push subjects, one channel
+	// subscription per shard for the whole listener (mh3.conn.<prefix>.
+	// <shard>.*: a connection's id names its shard), so connections come
+	// and go without subscribing; one dispatcher per shard hands them over
+	// in order.
+	pushes  [pushShards]chan *nats.Msg
+	prefix  string        // the first token of this listener's connection ids
+	nextSub atomic.Uint32 // shard of the next connection
 
 	// workers are goroutines that drain connections' request queues
 	// (conn.work): an idle one takes a connection whose queue just got
@@ -200,13 +206,35 @@ const (
 	pushBacklog = 8192
 )
 
-// pushShard is the shard of connection id.
-func (l *Listener) pushShard(id string) chan *nats.Msg {
-	h := uint32(2166136261)
-	for i := 0; i < len(id); i++ {
-		h = (h ^ uint32(id[i])) * 16777619
+// newConnID makes a connection id, "<prefix>.<shard>.<nuid>": globally
+// unique, and its push subject (bus.ConnSubject) falls under the
+// listener's subscription of that shard.
+func (l *Listener) newConnID() string {
+	shard := l.nextSub.Add(1) % pushShards
+	return l.prefix + "." + strconv.Itoa(int(shard)) + "." + nuid.Next()
+}
+
+// subscribePushes subscribes the listener's push shards.
+func (l *Listener) subscribePushes() ([]*nats.Subscription, error) {
+	var subs []*nats.Subscription
+	for i, ch := range l.pushes {
+		sub, err := l.nc.ChanSubscribe(bus.ConnPrefix+l.prefix+"."+strconv.Itoa(i)+".*", ch)
+		if err != nil {
+			for _, s := range subs {
+				s.Unsubscribe()
+			}
+			return nil, fmt.Errorf("edge %s: subscribe pushes: %w", l.cfg.Server, err)
+		}
+		subs = append(subs, sub)
 	}
-	return l.pushes[h%pushShards]
+	// Pushes to a connection that just opened must find the
+	// subscriptions at the server. A NATS not reached yet gets them when
+	// the connection is made (nats.go sends them again on every
+	// reconnection), as the requests wait for it too.
+	if err := l.nc.FlushTimeout(5 * time.Second); err != nil {
+		l.log.Warn("push subscriptions not confirmed by NATS yet", "err", err)
+	}
+	return subs, nil
 }
 
 // dispatch delivers one shard's pushes to their connections until ctx
@@ -239,6 +267,7 @@ func New(nc *nats.Conn, cfg Config) *Listener {
 		m:       cfg.Metrics.Edge(cfg.Server, cfg.Identity.ID()), // the id at start: a lapse moves the process to another id, not its series
 		conns:   make(map[string]*conn),
 		workers: make(chan *conn),
+		prefix:  nuid.Next(),
 	}
 	for i := range l.pushes {
 		l.pushes[i] = make(chan *nats.Msg, pushBacklog)
@@ -260,6 +289,15 @@ func (l *Listener) Gate() *Gate { return l.gate }
 func (l *Listener) Serve(ctx context.Context, ln net.Listener) error {
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stop()
+	subs, err := l.subscribePushes()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, s := range subs {
+			s.Unsubscribe()
+		}
+	}()
 	dctx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopDispatch() // after every connection's goroutines are done (the returns below wait for them)
 	for _, ch := range l.pushes {
