@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -127,6 +128,7 @@ func (l *Listener) serveConn(ctx context.Context, raw net.Conn) {
 	}
 	l.track(c)
 	defer l.untrack(c)
+	defer c.recoverPanic("handshake") // past it, the stages guard themselves
 
 	if l.cfg.TLS != nil {
 		raw.SetDeadline(time.Now().Add(l.cfg.HandshakeTimeout))
@@ -148,7 +150,7 @@ func (l *Listener) serveConn(ctx context.Context, raw net.Conn) {
 	c.alive.Store(alive)
 	alive.Reset(l.cfg.ConnectionDelay)
 
-	c.readLoop()
+	c.readGuarded()
 
 	c.close("")
 	alive.Stop()
@@ -198,6 +200,29 @@ func (c *conn) close(reason string) {
 		close(c.done)
 		c.net.Close()
 	})
+}
+
+// recoverPanic, deferred by the code that serves one connection, turns a
+// panic there into the close of that connection alone, logged with its
+// stack: no client's bytes may end the process and everyone on it.
+func (c *conn) recoverPanic(where string) {
+	if v := recover(); v != nil {
+		c.logger().Error("connection panicked, closing it", "in", where, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		c.unsettled.Store(true)
+		c.close("internal error")
+	}
+}
+
+// readGuarded is readLoop under recoverPanic.
+func (c *conn) readGuarded() {
+	defer c.recoverPanic("read")
+	c.readLoop()
+}
+
+// pushGuarded is onPush under recoverPanic.
+func (c *conn) pushGuarded(m *nats.Msg) {
+	defer c.recoverPanic("push")
+	c.onPush(m)
 }
 
 // closed reports whether the connection is closing.
@@ -312,6 +337,7 @@ func (c *conn) sendFrom(f outFrame, inline bool) {
 // on OPN), which matters for room traffic and multi-frame answers.
 func (c *conn) writeOut() {
 	defer c.busy.Done()
+	defer c.recoverPanic("write")
 	var buf []byte
 	for {
 		c.omu.Lock()
@@ -556,6 +582,7 @@ func (c *conn) request1(frame []byte) bool {
 // delivers their answers, until none waits.
 func (c *conn) work() {
 	defer c.busy.Done()
+	defer c.recoverPanic("request")
 	for {
 		c.qmu.Lock()
 		if len(c.reqs) == 0 {

@@ -250,7 +250,7 @@ func (l *Listener) dispatch(ctx context.Context, ch chan *nats.Msg) {
 			c := l.conns[id]
 			l.mu.Unlock()
 			if c != nil {
-				c.onPush(m)
+				c.pushGuarded(m)
 			}
 		}
 	}

@@ -2,9 +2,11 @@ package handlers
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -280,13 +282,29 @@ const handlerTimeout = 10 * time.Second
 // result is applied (tests slow a handler down with it).
 var testHookAfterRun func(c *Call)
 
+// testHookPanic, when set, runs before each handler: tests make it panic.
+var testHookPanic func(c *Call)
+
 // handle serves one packet and returns the answer's frames and headers
 // (nil headers: no answer, the edge retries). inProcess is set when the
 // edge called from this process and waits for the return (Local): the
 // answer cannot be lost on its way, and a retry can only start once this
 // attempt ended, so the reply cache is not used; a retry of a failed
 // attempt recomputes its answer from the request id as after a crash.
-func (s *Service) handle(ctx context.Context, server string, h nats.Header, frame []byte, inProcess bool) ([]byte, nats.Header) {
+func (s *Service) handle(ctx context.Context, server string, h nats.Header, frame []byte, inProcess bool) (data []byte, hdr nats.Header) {
+	defer func() {
+		// Handlers recover their own panics (Call.runOnce); this catches
+		// one in what surrounds them, so that it too ends one connection
+		// and not the process.
+		if v := recover(); v != nil {
+			c := &Call{s: s, Server: server, Conn: h.Get(bus.HeaderConn)}
+			if len(frame) >= pat.HeaderSize {
+				c.ID = pat.ID(binary.BigEndian.Uint32(frame[4:8]))
+			}
+			c.logger().Error("packet handling panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			data, hdr = s.failed(c, fmt.Errorf("%w: %v", errPanic, v))
+		}
+	}()
 	out := nats.Header{}
 	pkts, err := pat.SplitFrames(frame)
 	if err != nil || len(pkts) != 1 {
@@ -437,13 +455,7 @@ func (s *Service) run(c *Call, r route) error {
 			// decide again on what the leaders hold.
 			c.ctx = withLeaderReads(c.ctx, s.nc)
 		}
-		err := r.fn(c, c.payload)
-		if err == nil {
-			if testHookAfterRun != nil {
-				testHookAfterRun(c)
-			}
-			err = c.apply()
-		}
+		err := c.runOnce(r)
 		if err == nil {
 			return nil
 		}
@@ -498,6 +510,34 @@ const (
 // NtcShut (seq 0) with the error text, then close. Client faults are
 // reported as such; only failures of the parts handlers depend on are
 // logged as outages and told as "temporarily unavailable".
+// errPanic marks a handler that panicked. The connection that sent the
+// packet is closed as after any failed request; no other player notices
+// (one hostile packet must not end the process and everyone on it).
+var errPanic = errors.New("handler panicked")
+
+// runOnce runs r's handler once and applies its result. A panic in
+// either is recovered and reported as errPanic, with the stack in the
+// log: what it left half done is what a handler process killed at that
+// moment would leave, which the pipeline tolerates (a retry, a sweep).
+func (c *Call) runOnce(r route) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			c.logger().Error("handler panicked", "panic", fmt.Sprint(v), "size", len(c.payload), "stack", string(debug.Stack()))
+			err = fmt.Errorf("%w: %v", errPanic, v)
+		}
+	}()
+	if testHookPanic != nil {
+		testHookPanic(c)
+	}
+	if err := r.fn(c, c.payload); err != nil {
+		return err
+	}
+	if testHookAfterRun != nil {
+		testHookAfterRun(c)
+	}
+	return c.apply()
+}
+
 func (s *Service) failed(c *Call, err error) ([]byte, nats.Header) {
 	out := nats.Header{}
 	out.Set(bus.HeaderClose, "1")
@@ -510,6 +550,10 @@ func (s *Service) failed(c *Call, err error) ([]byte, nats.Header) {
 	case errors.Is(err, errUnavailable) || errors.Is(err, context.DeadlineExceeded):
 		c.logger().Error("dependency unavailable", "err", err)
 		text = textUnavailable
+	case errors.Is(err, errPanic):
+		// Logged with its stack where it was recovered; the player is
+		// told no more than that the request could not be handled.
+		text = pat.ErrorShutText(c.ID.String())
 	default:
 		c.logger().Warn("packet failed", "err", err)
 		text = pat.ErrorShutText(err.Error())
