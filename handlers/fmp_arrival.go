@@ -46,6 +46,14 @@ func (s *Service) ReqLayerStart(c *Call, m *pat.ReqLayerStart) error {
 	if err := c.leaveTo(sess, h, srv, "layer start"); err != nil {
 		return err
 	}
+	if sess.LeftServer {
+		// Back in the server it left by LayerEnd: counted there again.
+		sess.LeftServer = false
+		c.Changed()
+		if err := c.claimOnline(sess); err != nil {
+			return err
+		}
+	}
 	c.SetMembership(bus.HeaderTag, fanout.Tag(sess.CapcomID, sess.HunterName))
 	return c.Answer(&pat.AnsLayerStart{Layer: s.entry(srv, s.cfg.Now()).Data})
 }

@@ -282,6 +282,15 @@ func (s *Service) ReqLayerEnd(c *Call, m *pat.ReqLayerEnd) error {
 		if err := c.leaveTo(sess, h, to, "layer end"); err != nil {
 			return err
 		}
+		if !sess.Reconnect && !sess.LeftServer {
+			// Out of the server too (MH3SP's leave_server): the server
+			// list no longer counts the hunter there.
+			sess.LeftServer = true
+			c.Changed()
+			if err := c.claimOnline(sess); err != nil {
+				return err
+			}
+		}
 	}
 	return c.Answer(&pat.AnsLayerEnd{})
 }

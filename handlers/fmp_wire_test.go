@@ -397,11 +397,13 @@ func fmpCases(r *rig, a, b, c fmpHunter) []fmpCase {
 		{name: "ReqFmpListHead2", conn: a.conn,
 			req:  frame(34, 0x63110100, "00000001 00000001 0000000c 09 0102030708090a0b0c"),
 			want: frame(34, 0x63110200, "00000000 0000000c")},
-		{name: "ReqFmpListData2 (three on Valor1)", conn: a.conn,
+		// B and C ended their layers (LayerEnd): as MH3SP's leave_server,
+		// only A, still at the gate, counts on Valor1.
+		{name: "ReqFmpListData2 (one on Valor1: B and C left it by LayerEnd)", conn: a.conn,
 			req:  frame(35, 0x63120100, "00000001 00000001"),
-			want: frame(35, 0x63120200, "00000000 00000001", fmpServerEntry(1, "Valor1", 1, 3)),
+			want: frame(35, 0x63120200, "00000000 00000001", fmpServerEntry(1, "Valor1", 1, 1)),
 			before: func(t *testing.T) {
-				waitFor(t, "three hunters online on server 1", func() bool { return r.s.population(wireNow)[1] == 3 })
+				waitFor(t, "one hunter online on server 1", func() bool { return r.s.population(wireNow)[1] == 1 })
 			}},
 		{name: "ReqFmpListFoot2", conn: a.conn,
 			req: frame(36, 0x63130100), want: frame(36, 0x63130200)},

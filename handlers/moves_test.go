@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -98,4 +99,36 @@ func TestRetriedMoveWithoutKeptAnswer(t *testing.T) {
 			t.Fatalf("%s retried: the gate was told %v, want %s again", mv.req, ids, mv.tell)
 		}
 	}
+}
+
+// LayerEnd takes a hunter out of its server as MH3SP's leave_server
+// does: the server list stops counting it there while it browses the
+// list, LayerStart counts it again, and FmpInfo2 counts it on the server
+// it moves to.
+func TestLayerEndLeavesTheServersCount(t *testing.T) {
+	r := newRigWith(t, func(c *Config) { c.Lease = time.Hour })
+	h := fmpHunter{name: "Hotel", lmp: "lH", conn: "fH"}
+	r.loginForFMP(t, &h)
+	count := func(what string, server, want int) {
+		t.Helper()
+		waitFor(t, fmt.Sprintf("%s: %d on server %d", what, want, server), func() bool { return r.s.population(time.Now())[server] == want })
+	}
+	want := func(ps []pat.Packet, id pat.ID) {
+		t.Helper()
+		if len(ps) == 0 || ps[0].ID != id {
+			t.Fatalf("%v, want %s", ps, id)
+		}
+	}
+	want(r.send("fmp", h.conn, "fH.1", 1, &pat.AnsConnection{Data: connectionData(h.ticket)}), pat.IDNtcLogin)
+	want(r.send("fmp", h.conn, "fH.2", 2, &pat.ReqLayerStart{}), pat.IDAnsLayerStart)
+	count("in the world", 1, 1)
+	want(r.send("fmp", h.conn, "fH.3", 3, &pat.ReqLayerEnd{}), pat.IDAnsLayerEnd)
+	count("after LayerEnd", 1, 0)
+	want(r.send("fmp", h.conn, "fH.4", 4, &pat.ReqLayerStart{}), pat.IDAnsLayerStart)
+	count("after LayerStart again", 1, 1)
+	want(r.send("fmp", h.conn, "fH.5", 5, &pat.ReqLayerEnd{}), pat.IDAnsLayerEnd)
+	count("after the second LayerEnd", 1, 0)
+	want(r.send("fmp", h.conn, "fH.6", 6, &pat.ReqFmpInfo2{Index: 2, Fields: []byte{pat.FmpAddress, pat.FmpPort}}), pat.IDAnsFmpInfo2)
+	count("moving to server 2", 2, 1)
+	count("moving to server 2", 1, 0)
 }

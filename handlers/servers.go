@@ -155,6 +155,7 @@ func (s *Service) joinServer(c *Call, index uint32, fields []byte) (pat.Data, bo
 		}
 	}
 	sess.FmpServer = int(index)
+	sess.LeftServer = false
 	sess.Reconnect = true
 	c.handOver()
 	// The game goes to the server now (MH3SP's request_reconnection):

@@ -37,6 +37,11 @@ type Session struct {
 	// FmpServer is the 1-based index of the server (FMP list entry) the
 	// player chose.
 	FmpServer int `json:"fmp_server,omitempty"`
+	// LeftServer is set by LayerEnd: the hunter left its server's world
+	// (MH3SP's leave_server) and, still connected, is not counted in the
+	// server's population until it enters a server again (LayerStart,
+	// or FmpInfo2 to another).
+	LeftServer bool `json:"left_server,omitempty"`
 	// Reconnect is MH3SP's request_reconnection: the client is expected
 	// back on another connection, so closing this one keeps the ticket.
 	Reconnect bool `json:"reconnect,omitempty"`
@@ -418,6 +423,9 @@ func (c *Call) claimOnlineAs(s *Session, leaving bool) error {
 	ctx := c.ctx
 	memo := c.s.onlineMemo
 	p := Presence{Conn: c.Conn, Edge: c.Edge, Ticket: s.Ticket, Name: s.HunterName, FmpServer: s.FmpServer, Transit: leaving, Since: c.s.cfg.Now()}
+	if s.LeftServer {
+		p.FmpServer = 0
+	}
 	if s.OnlineRev == 0 && !memo.holds(key) {
 		// The session never wrote a presence and this process knows of
 		// none: most likely there is none (a first login, or the last
