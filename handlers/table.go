@@ -27,7 +27,7 @@ func (s *Service) table() map[uint32]route {
 	add(pat.IDReqLineCheck, onAll, false, pureRoute, on(s.ReqLineCheck))
 	add(pat.IDReqShut, onAll, false, false, on(s.ReqShut))
 	add(pat.IDNtcCollectionLog, onAll, false, pureRoute, on(s.NtcCollectionLog))
-	add(pat.IDReqServerTime, onLMPFMP, false, pureRoute, on(s.ReqServerTime))
+	add(pat.IDReqServerTime, onAll, false, pureRoute, on(s.ReqServerTime)) // MH3SP answers it on every server
 	add(pat.IDReqTicket, onLMP, true, false, on(s.ReqTicket))
 	// OPN.
 	add(pat.IDReqAuthenticationToken, onOPN, false, pureRoute, on(s.ReqAuthenticationToken))

@@ -109,8 +109,11 @@ func wireCases() []wireCase {
 		// the server's); mh3net answers it, which costs nothing.
 		{name: "ReqLineCheck", server: "opn", conn: "opn1",
 			req: "0000 000f 60010100", want: "0000 000f 60010200"},
-		// The game asks the time on LMP and FMP (not OPN).
+		// The game asks the time on LMP and FMP; MH3SP answers it on
+		// every server, OPN too.
 		{name: "ReqServerTime", server: "lmp", conn: "opn1",
+			req: "0004 0010 60020100 00000031", want: "0008 0010 60020200 65a47580 65a47580"},
+		{name: "ReqServerTime on OPN", server: "opn", conn: "opn1",
 			req: "0004 0010 60020100 00000031", want: "0008 0010 60020200 65a47580 65a47580"},
 		{name: "NtcCollectionLog has no answer", server: "opn", conn: "opn1",
 			req: "0013 0011 60501000 03 0103 80050037 0203 00000000 0303 0000001e", want: ""},
