@@ -54,10 +54,16 @@ func (s *Service) listing(index int, ci world.Circle) pat.DataOpt {
 	return l.Entry()
 }
 
-// boardChanged tells the whole city (the requester included) that circle
-// index changed.
-func (c *Call) boardChanged(p world.Path, index int, ci world.Circle) {
-	c.broadcast(p.Room(), "", c.Seq, &pat.NtcCircleListLayerChange{Index: uint32(index), Info: c.s.listing(index, ci)})
+// boardChanged tells the whole city that circle index changed, the
+// requester included, as MH3SP's layer broadcast does: its own copy goes
+// with its answer, in order before it (as MH3SP writes it), the others'
+// to the city's room.
+func (c *Call) boardChanged(p world.Path, index int, ci world.Circle, seq uint16) {
+	m := &pat.NtcCircleListLayerChange{Index: uint32(index), Info: c.s.listing(index, ci)}
+	c.broadcast(p.Room(), c.Conn, seq, m)
+	if err := c.send(seq, m); err != nil {
+		c.logger().Warn("encode board change", "err", err)
+	}
 }
 
 // pushMembership hands another connection a membership change (and
@@ -104,7 +110,7 @@ func (c *Call) circleLeft(p world.Path, leaver string, l world.CircleLeave, afte
 		c.broadcast(room, skip, seq, leave)
 	}
 	ci, _ := after.Circle(l.Index)
-	c.boardChanged(p, l.Index, ci)
+	c.boardChanged(p, l.Index, ci, seq)
 }
 
 // refuseCircle turns a circle refusal into MH3SP's alert.
@@ -166,7 +172,7 @@ func (s *Service) ReqCircleCreate(c *Call, m *pat.ReqCircleCreate) error {
 	}
 	after := applied(city, evs)
 	ci, _ := after.Circle(index)
-	c.boardChanged(p, index, ci)
+	c.boardChanged(p, index, ci, c.Seq)
 	c.SetMembership(bus.HeaderCircle, circleRoom(p, index))
 	return c.Answer(&pat.AnsCircleCreate{Index: uint32(index)})
 }
@@ -201,6 +207,8 @@ func (s *Service) ReqCircleListLayer(c *Call, m *pat.ReqCircleListLayer) error {
 
 // ReqCircleJoin: password and capacity checks, the answer with the slot,
 // NtcCircleJoin to the other members, and the board change to the city.
+// The board change is deliberate: MH3SP sends none on a join, so the
+// city's boards show the old members until a hunter reopens the board.
 func (s *Service) ReqCircleJoin(c *Call, m *pat.ReqCircleJoin) error {
 	sess, p, city, err := c.inCity()
 	if err != nil {
@@ -222,7 +230,7 @@ func (s *Service) ReqCircleJoin(c *Call, m *pat.ReqCircleJoin) error {
 	}
 	c.broadcast(room, c.Conn, c.Seq, &pat.NtcCircleJoin{Index: m.Index, CapcomID: []byte(sess.CapcomID), HunterName: sess.HunterName, Slot: uint8(slot)})
 	ci, _ := applied(city, evs).Circle(index)
-	c.boardChanged(p, index, ci)
+	c.boardChanged(p, index, ci, c.Seq)
 	return nil
 }
 
@@ -333,7 +341,7 @@ func (s *Service) ReqCircleInfoSet(c *Call, m *pat.ReqCircleInfoSet) error {
 		return err
 	}
 	ci, _ := applied(city, evs).Circle(index)
-	c.boardChanged(p, index, ci)
+	c.boardChanged(p, index, ci, c.Seq)
 	return nil
 }
 
@@ -364,12 +372,37 @@ func (s *Service) ReqCircleMatchStart(c *Call, m *pat.ReqCircleMatchStart) error
 	state := city.Clone()
 	state.Apply(city.Version+1, evs[0])
 	n := 1
-	var notices []pat.Message
+	// Each member of the roster gets, in order, what MH3SP's handlers
+	// write: per dropped member its leave (and the new host), then the
+	// roster. The requester's go with its answer, in order with the board
+	// changes (MH3SP writes them to it before AnsCircleMatchStart); the
+	// others' in one push each.
+	frames := map[string][]byte{}
+	tell := func(m pat.Message) error {
+		for _, mb := range d.Roster {
+			if mb.Conn == c.Conn {
+				if err := c.Answer(m); err != nil {
+					return err
+				}
+				continue
+			}
+			b, err := pat.AppendMessage(frames[mb.Conn], c.Seq, m)
+			if err != nil {
+				return err
+			}
+			frames[mb.Conn] = b
+		}
+		return nil
+	}
 	for i, k := range d.Kicked {
-		kick, _ := pat.AppendMessage(nil, c.Seq, &pat.NtcCircleKick{})
-		c.pushMembership(k.Conn, bus.HeaderCircle, "", kick)
-		if k.CapcomID == sess.CapcomID {
+		if k.Conn == c.Conn {
+			if err := c.Answer(&pat.NtcCircleKick{}); err != nil {
+				return err
+			}
 			c.SetMembership(bus.HeaderCircle, "")
+		} else {
+			kick, _ := pat.AppendMessage(nil, c.Seq, &pat.NtcCircleKick{})
+			c.pushMembership(k.Conn, bus.HeaderCircle, "", kick)
 		}
 		_, levs := state.LeaveCircle(k.CapcomID, "not ready at departure")
 		for _, e := range levs {
@@ -377,41 +410,34 @@ func (s *Service) ReqCircleMatchStart(c *Call, m *pat.ReqCircleMatchStart) error
 			state.Apply(city.Version+uint64(n), e)
 		}
 		l := d.Leaves[i]
-		notices = append(notices, &pat.NtcCircleLeave{Index: uint32(l.Index), CapcomID: []byte(k.CapcomID), Slot: uint8(l.Slot)})
+		if err := tell(&pat.NtcCircleLeave{Index: uint32(l.Index), CapcomID: []byte(k.CapcomID), Slot: uint8(l.Slot)}); err != nil {
+			return err
+		}
 		if l.NewHost.CapcomID != "" {
-			notices = append(notices, &pat.NtcCircleHost{Slot: uint8(l.HostAt), CapcomID: []byte(l.NewHost.CapcomID), HunterName: l.NewHost.Name})
+			if err := tell(&pat.NtcCircleHost{Slot: uint8(l.HostAt), CapcomID: []byte(l.NewHost.CapcomID), HunterName: l.NewHost.Name}); err != nil {
+				return err
+			}
 		}
 		ci, _ := state.Circle(d.Index)
-		c.boardChanged(p, d.Index, ci)
+		c.boardChanged(p, d.Index, ci, c.Seq)
 	}
 	roster := &pat.NtcCircleMatchStart{Trailer: 1}
 	for i, mb := range d.Roster {
 		roster.Members = append(roster.Members, pat.MatchMember{Slot: uint8(d.Slots[i]), CapcomID: []byte(mb.CapcomID), Flag: []byte{1}, Unknown: pat.MatchStartUnknown})
 	}
-	notices = append(notices, roster)
+	if err := tell(roster); err != nil {
+		return err
+	}
 	for _, mb := range d.Roster {
-		if mb.Conn == c.Conn {
-			for _, ntc := range notices {
-				if err := c.Answer(ntc); err != nil {
-					return err
-				}
-			}
-			continue
+		if mb.Conn != c.Conn {
+			c.pushes = append(c.pushes, push{conn: mb.Conn, data: frames[mb.Conn]})
 		}
-		var frames []byte
-		for _, ntc := range notices {
-			if frames, err = pat.AppendMessage(frames, c.Seq, ntc); err != nil {
-				return err
-			}
-		}
-		c.pushes = append(c.pushes, push{conn: mb.Conn, data: frames})
 	}
-	if len(d.Kicked) == 0 {
-		// MH3SP sends the board change only when someone was dropped;
-		// the board must show the circle departed either way.
-		ci, _ := state.Circle(d.Index)
-		c.boardChanged(p, d.Index, ci)
-	}
+	// The board change once more after the roster, as MH3SP sends it when
+	// someone was dropped (after each one's own); mh3net sends it also
+	// when no one was, because the board must show the circle departed.
+	ci, _ := state.Circle(d.Index)
+	c.boardChanged(p, d.Index, ci, c.Seq)
 	return c.Answer(&pat.AnsCircleMatchStart{})
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/mh3net/mh3net/gameclient"
 	"github.com/mh3net/mh3net/pat"
@@ -61,11 +62,19 @@ func TestCircleSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	// B is not ready: dropped at departure.
+	c.Drain(100 * time.Millisecond)
+	c.Pending()
 	if err := a.Depart(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.Notice(pat.IDNtcCircleKick, nil); err != nil {
 		t.Fatalf("B kicked: %v", err)
+	}
+	// The city's board changes twice, as MH3SP sends it: after B's
+	// drop, and once more after the roster.
+	c.Drain(300 * time.Millisecond)
+	if n := len(c.Notices(pat.IDNtcCircleListLayerChange)); n != 2 {
+		t.Fatalf("a bystander saw %d board changes at a departure with one drop, want 2", n)
 	}
 	var roster pat.NtcCircleMatchStart
 	if _, err := a.Notice(pat.IDNtcCircleMatchStart, &roster); err != nil || len(roster.Members) != 1 || string(roster.Members[0].CapcomID) != aid {
