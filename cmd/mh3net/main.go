@@ -57,6 +57,9 @@ commands:
   bot        hunters that play (--opn ADDR --hunters N --duration D): log in,
              cities, chat, moves, quest parties, tells, idle; a table of
              every action's count, errors and latency (--json FILE)
+  transcript play fixed sessions (login, returning, city, social) against
+             --opn ADDR and print every frame the server sends, to diff
+             against MH3SP (docs/DEVELOPING.md)
   quests export DIR
              write the embedded event and arena quests as a quest
              directory (quests/<id>.json, rotation.json) for --quests
@@ -126,6 +129,8 @@ func run(args []string) error {
 		return runLoad(ctx, args)
 	case "bot":
 		return runBot(ctx, args)
+	case "transcript":
+		return runTranscript(ctx, args)
 	case "quests":
 		if len(args) != 2 || args[0] != "export" {
 			return fmt.Errorf("usage: mh3net quests export DIR")
