@@ -39,14 +39,7 @@ func (t *tape) login() {
 	con.SupportCode = string(li.ChargeInfo.Bytes(pat.ChargeOnlineSupportCode))
 	t.msg(l, &pat.ReqChargeInfo{Type: 1})
 	t.msg(l, &pat.ReqServerTime{ConvertedCountryCode: 0x31})
-	var tk pat.AnsTicket
-	answer(t.msg(l, &pat.ReqTicket{}), pat.IDAnsTicket, &tk)
-	con.Ticket = string(tk.Ticket)
-	t.msg(l, &pat.ReqUserListHead{First: 1, Count: 6, Fields: []byte{1, 2, 3}})
-	t.msg(l, &pat.ReqUserListData{First: 1, Count: 6})
-	t.msg(l, &pat.ReqUserListFoot{})
-	t.msg(l, &pat.ReqShut{Type: 2})
-	t.leave(l)
+	t.ticketAndSlots(l, con)
 
 	l2 := t.greet("lmp2", lmp, con, true, false)
 	var u pat.Data
@@ -133,14 +126,7 @@ func (t *tape) returning() {
 		var login pat.Data
 		login.SetString(pat.ChargeOnlineSupportCode, []byte(con.SupportCode))
 		t.msg(l, &pat.ReqLoginInfo{Info: login})
-		var tk pat.AnsTicket
-		answer(t.msg(l, &pat.ReqTicket{}), pat.IDAnsTicket, &tk)
-		con.Ticket = string(tk.Ticket)
-		t.msg(l, &pat.ReqUserListHead{First: 1, Count: 6, Fields: []byte{1, 2, 3}})
-		t.msg(l, &pat.ReqUserListData{First: 1, Count: 6})
-		t.msg(l, &pat.ReqUserListFoot{})
-		t.msg(l, &pat.ReqShut{Type: 2})
-		t.leave(l)
+		t.ticketAndSlots(l, con)
 		l2 := t.greet(fmt.Sprintf("again%d-slot", round), lmp, con, true, false)
 		var u pat.Data
 		if round == 1 {
@@ -161,6 +147,19 @@ func (t *tape) returning() {
 	t.msg(l, &pat.ReqLoginInfo{Info: login})
 	t.msg(l, &pat.ReqTicket{})
 	t.msg(l, &pat.ReqUserListData{First: 1, Count: 6})
+}
+
+// ticketAndSlots plays the rest of the first LMP connection: a ticket
+// (kept in con), the six slots, and the shut before the hand-over.
+func (t *tape) ticketAndSlots(l *player, con *gameclient.Console) {
+	var tk pat.AnsTicket
+	answer(t.msg(l, &pat.ReqTicket{}), pat.IDAnsTicket, &tk)
+	con.Ticket = string(tk.Ticket)
+	t.msg(l, &pat.ReqUserListHead{First: 1, Count: 6, Fields: []byte{1, 2, 3}})
+	t.msg(l, &pat.ReqUserListData{First: 1, Count: 6})
+	t.msg(l, &pat.ReqUserListFoot{})
+	t.msg(l, &pat.ReqShut{Type: 2})
+	t.leave(l)
 }
 
 // lmpOf asks OPN for the LMP address, as the game does first.
