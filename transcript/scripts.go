@@ -269,3 +269,61 @@ func (t *tape) social() {
 	t.raw(a, 0x64020100, "")
 	t.raw(b, 0x64020100, "")
 }
+
+// crowd: five hunters at gate 3; a city fills and refuses the fifth, a
+// reserved city refuses another creator, a quest party with a password
+// refuses a wrong one and takes the right one, its leader changes it,
+// the party relays; a hunter who logged out is told and searched for.
+func (t *tape) crowd() {
+	ps := t.hunters("Fff", "Ggg", "Hhh", "Iii", "Jjj")
+	for _, p := range ps {
+		t.raw(p, 0x64140100, "0003 00")
+	}
+	a, b, c, d, e := ps[0], ps[1], ps[2], ps[3], ps[4]
+	t.raw(a, 0x64110100, "0001")
+	t.raw(a, 0x64120100, "0001 01 0103 00000001 03 0201 00000005 0301 00000002 0401 00000001")
+	t.raw(a, 0x64130100, "0001 00")
+	city := "000e 00000003 00000001 0001 0003 0001"
+	for _, p := range []*player{b, c, d} {
+		t.raw(p, 0x64140100, "0001 00")
+		t.raw(p, 0x64410100, city)
+	}
+	t.raw(e, 0x64250100, "00000001 00000001") // the full city's entry
+	t.raw(e, 0x64140100, "0001 00")           // refused: full
+	t.raw(e, 0x64110100, "0002")              // reserves city 2
+	t.raw(e, 0x64110100, "0002")              // again
+	t.raw(e, 0x64130100, "0002 01")           // gives it up (flag 1)
+	t.raw(e, 0x64110100, "0001")              // a city that exists
+	var info pat.Data
+	info.SetLong(pat.CircleCapacity, 2).SetByte(pat.CircleHasPassword, 1).SetString(pat.CirclePassword, []byte("pw"))
+	t.msg(a, &pat.ReqCircleCreate{Info: pat.DataOpt{Data: info, Opt: pat.Opt{
+		{ID: pat.OptCircleCapacity, Has: true, Value: 2}, {ID: pat.OptCircleQuestID, Has: true, Value: 0x2222}}}})
+	var wrong, right pat.Data
+	wrong.SetByte(pat.CircleHasPassword, 1).SetString(pat.CirclePassword, []byte("no"))
+	right.SetByte(pat.CircleHasPassword, 1).SetString(pat.CirclePassword, []byte("pw"))
+	t.msg(b, &pat.ReqCircleJoin{Index: 1, Info: wrong})
+	t.msg(b, &pat.ReqCircleJoin{Index: 1, Info: right})
+	t.msg(c, &pat.ReqCircleJoin{Index: 1, Info: right}) // full
+	t.msg(c, &pat.ReqCircleJoin{Index: 7})              // no such party
+	var change pat.Data
+	change.SetLong(pat.CircleCapacity, 4).SetString(pat.CircleRemarks, []byte("come"))
+	t.msg(a, &pat.ReqCircleInfoSet{Index: 1, Info: pat.DataOpt{Data: change, Opt: pat.Opt{
+		{ID: pat.OptCircleCapacity, Has: true, Value: 4}, {ID: pat.OptCircleQuestID, Has: true, Value: 0x3333}}}})
+	t.msg(b, &pat.ReqCircleInfoSet{Index: 1, Info: pat.DataOpt{Data: change}}) // not the leader
+	t.msg(a, &pat.NtcCircleBinaryFromClient{Index: 1, Payload: []byte{1, 2, 3}})
+	t.msg(b, &pat.NtcCircleBinary2FromClient{Index: 1, CapcomID: []byte(a.id), Payload: []byte{4, 5}})
+	t.raw(c, 0x64670100, "01 "+city+" 0000 0000 00000000 00000000 00000001 0000000a 03 010203")
+	t.raw(c, 0x64680100, "00000001 0000000a")
+	t.raw(c, 0x64690100, "")
+	t.msg(a, &pat.ReqCircleLeave{Index: 1}) // the leader leaves a party not departed
+	// E logs out; the others look for it.
+	t.raw(e, 0x64020100, "")
+	t.leave(e)
+	var mi pat.Data
+	mi.SetLong(pat.MessageColor, 0xFFFFFFFF).SetString(pat.MessageSenderID, nil).SetString(pat.MessageSenderName, nil)
+	t.msg(d, &pat.ReqTell{CapcomID: []byte(e.id), Info: mi, Text: []byte("gone?")})
+	t.msg(d, &pat.ReqUserSearchInfo{CapcomID: []byte(e.id)})
+	t.msg(d, &pat.ReqFriendAdd{CapcomID: []byte(e.id), Info: mi, Text: []byte("later")})
+	t.raw(d, 0x64150100, "")
+	t.raw(c, 0x64020100, "")
+}

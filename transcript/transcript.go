@@ -19,7 +19,7 @@ import (
 )
 
 // Scripts are the sessions Run plays, by name.
-var Scripts = []string{"login", "returning", "city", "social"}
+var Scripts = []string{"login", "returning", "city", "social", "crowd"}
 
 // Config says where to play and how long to listen.
 type Config struct {
@@ -57,6 +57,8 @@ func Run(w io.Writer, cfg Config, script string) (err error) {
 		t.city()
 	case "social":
 		t.social()
+	case "crowd":
+		t.crowd()
 	default:
 		return fmt.Errorf("transcript: no script %q (have %s)", script, strings.Join(Scripts, ", "))
 	}
