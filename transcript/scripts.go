@@ -327,3 +327,41 @@ func (t *tape) crowd() {
 	t.raw(d, 0x64150100, "")
 	t.raw(c, 0x64020100, "")
 }
+
+// move: a hunter at a gate of server 1 picks server 2 from the in-game
+// list, goes there with its ticket and meets one who waits at a gate of
+// server 2; the one left on server 1 sees it leave.
+func (t *tape) move() {
+	ps := t.hunters("Kkk", "Lll")
+	a, b := ps[0], ps[1]
+	t.raw(a, 0x64140100, "0004 00")
+	t.raw(b, 0x64140100, "0004 00")
+	// M waits on server 2.
+	con := &gameclient.Console{}
+	cl, id, err := gameclient.LoginToFMP(t.cfg.OPN, con, false, "Mmm", 2)
+	must(err)
+	m := t.join("Mmm", cl)
+	m.con = con
+	t.known(m, id)
+	t.raw(m, 0x64010100, "00 00")
+	t.raw(m, 0x64140100, "0004 00")
+	// A leaves for server 2, as the game does it.
+	t.raw(a, 0x64150100, "") // LayerUp to the server
+	t.raw(a, 0x64020100, "") // LayerEnd
+	t.raw(a, 0x63100100, "")
+	t.raw(a, 0x63110100, "00000001 00000001 0000000c 09 0102030708090a0b0c")
+	t.raw(a, 0x63120100, "00000001 00000004")
+	t.raw(a, 0x63130100, "")
+	var fi pat.AnsFmpInfo2
+	answer(t.msg(a, &pat.ReqFmpInfo2{Index: 2, Fields: []byte{pat.FmpAddress, pat.FmpPort}}), pat.IDAnsFmpInfo2, &fi)
+	t.raw(a, 0x60100100, "02") // Shut: reconnection expected
+	t.leave(a)
+	// The game comes back with the ticket it holds.
+	a2 := t.greet("Kkk2", gameclient.Addr(fi.Data.Bytes(pat.FmpAddress), uint16(fi.Data.Num(pat.FmpPort))), a.con, true, false)
+	a2.id = a.id
+	t.raw(a2, 0x66370100, "00")
+	t.raw(a2, 0x64010100, "00 00")
+	t.raw(a2, 0x64140100, "0004 00")
+	t.raw(a2, 0x64630100, "03 010207")
+	t.raw(b, 0x64630100, "03 010207")
+}

@@ -19,7 +19,7 @@ import (
 )
 
 // Scripts are the sessions Run plays, by name.
-var Scripts = []string{"login", "returning", "city", "social", "crowd"}
+var Scripts = []string{"login", "returning", "city", "social", "crowd", "move"}
 
 // Config says where to play and how long to listen.
 type Config struct {
@@ -59,6 +59,8 @@ func Run(w io.Writer, cfg Config, script string) (err error) {
 		t.social()
 	case "crowd":
 		t.crowd()
+	case "move":
+		t.move()
 	default:
 		return fmt.Errorf("transcript: no script %q (have %s)", script, strings.Join(Scripts, ", "))
 	}
@@ -87,6 +89,7 @@ type player struct {
 	cl   *gameclient.Client
 	seq  uint16
 	id   string
+	con  *gameclient.Console // what the game keeps between connections
 }
 
 // join adds a connected player to the tape.
@@ -230,9 +233,11 @@ func (t *tape) leave(p *player) {
 func (t *tape) hunters(names ...string) []*player {
 	var out []*player
 	for _, n := range names {
-		cl, id, err := gameclient.LoginToFMP(t.cfg.OPN, &gameclient.Console{}, false, n, 1)
+		con := &gameclient.Console{}
+		cl, id, err := gameclient.LoginToFMP(t.cfg.OPN, con, false, n, 1)
 		must(err)
 		p := t.join(n, cl)
+		p.con = con
 		t.known(p, id)
 		out = append(out, p)
 	}

@@ -31,6 +31,7 @@ func TestScriptsPlayThrough(t *testing.T) {
 		"returning": {"AnsUserListData", "<First-ID>", "<Second-ID>"},
 		"city":      {"Bbb 0068 AnsLayerDown", "NtcLayerIn", "NtcLayerChat", "NtcCircleMatchStart", "NtcLayerHost", "<Aaa-ID>"},
 		"social":    {"AnsFriendAccept", "NtcFriendAdd", "AnsUserSearchData", "AnsLayerDetailSearchData", "<Ddd-ID>"},
+		"move":      {"AnsFmpInfo2(", "Lll 0000 NtcLayerOut", "Mmm 0068 NtcLayerIn(0x64141000)             0006<Kkk-ID>", "<Kkk-ID>"},
 		"crowd":     {"AnsLayerDownAlert", "AnsCircleJoinAlert", "Ggg 006c AnsCircleJoin(", "NtcCircleInfoSet", "AnsCircleInfoSetAlert", "NtcCircleBinary2", "AnsUserSearchInfoAlert"},
 	}
 	for _, script := range transcript.Scripts {
