@@ -505,11 +505,43 @@ func (s *Service) ReqLayerCreateHead(c *Call, m *pat.ReqLayerCreateHead) error {
 	if err != nil {
 		return c.refuse(err)
 	}
+	if err := c.endOtherReservation(sess, p); err != nil {
+		return err
+	}
 	if err := c.Append(events.CityStream(p.Server, p.Gate, p.City), city.Version, evs...); err != nil {
 		return err
 	}
 	c.cityInfoSet(p, applied(city, evs))
+	sess.Reserved = &p
+	c.Changed()
 	return c.Answer(&pat.AnsLayerCreateHead{Number: m.Number})
+}
+
+// endOtherReservation ends the reservation the hunter holds on a city
+// other than p (Session.Reserved): a hunter holds one at a time, so that
+// one client cannot block a gate's cities by reserving them all (each
+// would otherwise stay blocked for the reservation's 40 s, again and
+// again). The city's gate sees it free again.
+func (c *Call) endOtherReservation(sess *Session, p world.Path) error {
+	prev := sess.Reserved
+	if prev == nil || *prev == p {
+		return nil
+	}
+	sess.Reserved = nil
+	c.Changed()
+	old, err := c.city(*prev)
+	if err != nil {
+		return err
+	}
+	evs := old.EndReservation(sess.CapcomID)
+	if len(evs) == 0 || old.Population() > 0 {
+		return nil
+	}
+	if err := c.Append(events.CityStream(prev.Server, prev.Gate, prev.City), old.Version, evs...); err != nil {
+		return err
+	}
+	c.cityInfoSet(*prev, applied(old, evs))
+	return nil
 }
 
 func (s *Service) ReqLayerCreateSet(c *Call, m *pat.ReqLayerCreateSet) error {
@@ -558,6 +590,10 @@ func (s *Service) ReqLayerCreateFoot(c *Call, m *pat.ReqLayerCreateFoot) error {
 	evs := city.EndReservation(sess.CapcomID)
 	if err := c.Append(events.CityStream(p.Server, p.Gate, p.City), city.Version, evs...); err != nil {
 		return err
+	}
+	if sess.Reserved != nil {
+		sess.Reserved = nil
+		c.Changed()
 	}
 	// As MH3SP, the gate gets the city's entry whether or not a
 	// reservation ended.

@@ -132,3 +132,51 @@ func TestLayerEndLeavesTheServersCount(t *testing.T) {
 	count("moving to server 2", 2, 1)
 	count("moving to server 2", 1, 0)
 }
+
+// A hunter holds one city reservation at a time: a LayerCreateHead for
+// another city ends the one it held, so one client cannot block a gate's
+// cities by reserving them one after the other. A refused Head keeps the
+// reservation it had.
+func TestOneReservationPerHunter(t *testing.T) {
+	r := newRigWith(t, func(c *Config) { c.Lease = time.Hour })
+	a := fmpHunter{name: "Kilo", lmp: "lK", conn: "fK"}
+	b := fmpHunter{name: "Lima", lmp: "lL", conn: "fL"}
+	seq := uint16(0)
+	send := func(h fmpHunter, m pat.Message) pat.ID {
+		t.Helper()
+		seq++
+		ps := r.send("fmp", h.conn, fmt.Sprintf("%s.%d", h.conn, seq), seq, m)
+		if len(ps) == 0 {
+			t.Fatalf("%s: no answer", m.PacketID())
+		}
+		return ps[0].ID
+	}
+	for _, h := range []*fmpHunter{&a, &b} {
+		r.loginForFMP(t, h)
+		send(*h, &pat.AnsConnection{Data: connectionData(h.ticket)})
+		send(*h, &pat.ReqLayerStart{})
+		send(*h, &pat.ReqLayerDown{Number: 1})
+	}
+	for n := uint16(1); n <= 5; n++ {
+		if id := send(a, &pat.ReqLayerCreateHead{Number: n}); id != pat.IDAnsLayerCreateHead {
+			t.Fatalf("A reserves city %d: %s", n, id)
+		}
+	}
+	// A holds city 5 alone: B gets 1 to 4 in turn, and not 5.
+	for n := uint16(1); n <= 4; n++ {
+		if id := send(b, &pat.ReqLayerCreateHead{Number: n}); id != pat.IDAnsLayerCreateHead {
+			t.Fatalf("B reserves city %d, left by A: %s", n, id)
+		}
+	}
+	if id := send(b, &pat.ReqLayerCreateHead{Number: 5}); id != pat.IDAnsLayerCreateHead.Alert() {
+		t.Fatalf("B reserves city 5, held by A: %s", id)
+	}
+	// B's refused Head kept its reservation of city 4.
+	if id := send(a, &pat.ReqLayerCreateHead{Number: 4}); id != pat.IDAnsLayerCreateHead.Alert() {
+		t.Fatalf("A reserves city 4, held by B: %s", id)
+	}
+	// And A's refused Head kept city 5: B still cannot have it.
+	if id := send(b, &pat.ReqLayerCreateHead{Number: 5}); id != pat.IDAnsLayerCreateHead.Alert() {
+		t.Fatalf("B reserves city 5 after A's refused Head: %s", id)
+	}
+}

@@ -42,6 +42,10 @@ type Session struct {
 	// server's population until it enters a server again (LayerStart,
 	// or FmpInfo2 to another).
 	LeftServer bool `json:"left_server,omitempty"`
+	// Reserved is the city this connection's LayerCreateHead reserved
+	// last, until its LayerCreateSet or LayerCreateFoot: a Head for
+	// another city ends that reservation first.
+	Reserved *world.Path `json:"reserved,omitempty"`
 	// Reconnect is MH3SP's request_reconnection: the client is expected
 	// back on another connection, so closing this one keeps the ticket.
 	Reconnect bool `json:"reconnect,omitempty"`
