@@ -365,3 +365,40 @@ func (t *tape) move() {
 	t.raw(a2, 0x64630100, "03 010207")
 	t.raw(b, 0x64630100, "03 010207")
 }
+
+// stray: connections that skip steps: FMP and LMP greeted without a
+// ticket, world packets sent on them, an unknown packet id, and OPN asked
+// for LMP's packets.
+func (t *tape) stray() {
+	fmp, err := fmpAddrOf(t.cfg.OPN)
+	must(err)
+	lmp, err := lmpOf(t.cfg.OPN, &gameclient.Console{})
+	must(err)
+	f := t.greet("fmp", fmp, &gameclient.Console{}, false, false)
+	t.raw(f, 0x66370100, "00")      // UserSearchInfoMine
+	t.raw(f, 0x64010100, "00 00")   // LayerStart
+	t.raw(f, 0x64140100, "0001 00") // LayerDown
+	t.leave(f)
+	l := t.greet("lmp", lmp, &gameclient.Console{SupportCode: "ZZZZZZZZZZZ"}, false, false)
+	t.raw(l, 0x61200100, "01 00000001 02 0103 00000001 0305 0001 58") // UserObject before LoginInfo
+	t.raw(l, 0x61340100, "00000001 02 0203")                          // FmpInfo
+	t.raw(l, 0x6a010100, "")                                          // no such packet
+	t.raw(l, 0x60010100, "")                                          // LineCheck
+	t.leave(l)
+	o := t.greet("opn", t.cfg.OPN, &gameclient.Console{}, false, true)
+	t.raw(o, 0x61010100, "00") // LoginInfo on OPN
+	t.raw(o, 0x60300100, "")   // Ticket on OPN
+	t.raw(o, 0x60010100, "")
+}
+
+// fmpAddrOf plays a first login up to FmpInfo and returns the FMP
+// address (server 1).
+func fmpAddrOf(opn string) (string, error) {
+	con := &gameclient.Console{}
+	f, _, err := gameclient.LoginToFMP(opn, con, false, "Nnn", 1)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	return f.Conn().RemoteAddr().String(), nil
+}

@@ -19,7 +19,7 @@ import (
 )
 
 // Scripts are the sessions Run plays, by name.
-var Scripts = []string{"login", "returning", "city", "social", "crowd", "move"}
+var Scripts = []string{"login", "returning", "city", "social", "crowd", "move", "stray"}
 
 // Config says where to play and how long to listen.
 type Config struct {
@@ -27,12 +27,18 @@ type Config struct {
 	// Quiet is how long a step listens after its answer for more frames
 	// (notifications to anyone); default 250ms.
 	Quiet time.Duration
+	// Patience is how long a request waits for its answer (some get
+	// none: unknown or misplaced packets); default 5s.
+	Patience time.Duration
 }
 
 // Run plays script and writes its transcript to w.
 func Run(w io.Writer, cfg Config, script string) (err error) {
 	if cfg.Quiet <= 0 {
 		cfg.Quiet = 250 * time.Millisecond
+	}
+	if cfg.Patience <= 0 {
+		cfg.Patience = 5 * time.Second
 	}
 	t := &tape{w: w, cfg: cfg, ids: map[string]string{}}
 	defer func() {
@@ -61,6 +67,8 @@ func Run(w io.Writer, cfg Config, script string) (err error) {
 		t.crowd()
 	case "move":
 		t.move()
+	case "stray":
+		t.stray()
 	default:
 		return fmt.Errorf("transcript: no script %q (have %s)", script, strings.Join(Scripts, ", "))
 	}
@@ -111,7 +119,7 @@ func (t *tape) printf(format string, args ...any) { fmt.Fprintf(t.w, format, arg
 // expected) and then for the quiet time.
 func (t *tape) listen(p *player, req pat.ID) []pat.Packet {
 	var got []pat.Packet
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(t.cfg.Patience)
 	answered := req == 0
 	for {
 		d := t.cfg.Quiet

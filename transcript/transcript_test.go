@@ -32,12 +32,13 @@ func TestScriptsPlayThrough(t *testing.T) {
 		"city":      {"Bbb 0068 AnsLayerDown", "NtcLayerIn", "NtcLayerChat", "NtcCircleMatchStart", "NtcLayerHost", "<Aaa-ID>"},
 		"social":    {"AnsFriendAccept", "NtcFriendAdd", "AnsUserSearchData", "AnsLayerDetailSearchData", "<Ddd-ID>"},
 		"move":      {"AnsFmpInfo2(", "Lll 0000 NtcLayerOut", "Mmm 0068 NtcLayerIn(0x64141000)             0006<Kkk-ID>", "<Kkk-ID>"},
+		"stray":     {"fmp 0000 NtcShut", "## lmp Unknown(0x6A010100)", "opn 0068 AnsLineCheck"},
 		"crowd":     {"AnsLayerDownAlert", "AnsCircleJoinAlert", "Ggg 006c AnsCircleJoin(", "NtcCircleInfoSet", "AnsCircleInfoSetAlert", "NtcCircleBinary2", "AnsUserSearchInfoAlert"},
 	}
 	for _, script := range transcript.Scripts {
 		t.Run(script, func(t *testing.T) {
 			var b strings.Builder
-			if err := transcript.Run(&b, transcript.Config{OPN: s.Addr("opn").String(), Quiet: 20 * time.Millisecond}, script); err != nil {
+			if err := transcript.Run(&b, transcript.Config{OPN: s.Addr("opn").String(), Quiet: 20 * time.Millisecond, Patience: 2 * time.Second}, script); err != nil {
 				t.Fatalf("%v\n%s", err, b.String())
 			}
 			out := b.String()

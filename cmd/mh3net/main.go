@@ -57,7 +57,7 @@ commands:
   bot        hunters that play (--opn ADDR --hunters N --duration D): log in,
              cities, chat, moves, quest parties, tells, idle; a table of
              every action's count, errors and latency (--json FILE)
-  transcript play fixed sessions (login, returning, city, social, crowd, move) against
+  transcript play fixed sessions (login, returning, city, social, crowd, move, stray) against
              --opn ADDR and print every frame the server sends, to diff
              against MH3SP (docs/DEVELOPING.md)
   quests export DIR
