@@ -12,7 +12,9 @@ import (
 // writes them to it before the answer: at a departure that drops the
 // leader (not ready), NtcCircleKick, the board change after the drop,
 // the board change after the roster, then AnsCircleMatchStart; the
-// member left alone leaves with the board change, then its answer.
+// member left in the party gets its notices and the board changes in one
+// push, in MH3SP's order; and it leaves with the board change, then its
+// answer.
 func TestCircleNoticesToTheRequesterPrecedeItsAnswer(t *testing.T) {
 	r := newRigWith(t, func(c *Config) { c.Lease = time.Hour })
 	a := fmpHunter{name: "India", lmp: "lI", conn: "fI"}
@@ -50,9 +52,29 @@ func TestCircleNoticesToTheRequesterPrecedeItsAnswer(t *testing.T) {
 	var ready pat.Data
 	ready.SetByte(pat.CircleUserStandby, 1)
 	send(b, &pat.ReqCircleMatchOptionSet{Options: ready})
+	toB := r.pushes(b.conn)
 	want := []pat.ID{pat.IDNtcCircleKick, pat.IDNtcCircleListLayerChange, pat.IDNtcCircleListLayerChange, pat.IDAnsCircleMatchStart}
 	if got := send(a, &pat.ReqCircleMatchStart{}); !slices.Equal(got, want) {
 		t.Fatalf("MatchStart by a leader who is not ready answered %v, want %v", got, want)
+	}
+	// B, left alone in the party, in one push: A's leave, B the new host,
+	// the board, the roster, the board again.
+	select {
+	case m := <-toB:
+		ps, err := pat.SplitFrames(m.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []pat.ID
+		for _, p := range ps {
+			got = append(got, p.ID)
+		}
+		want := []pat.ID{pat.IDNtcCircleLeave, pat.IDNtcCircleHost, pat.IDNtcCircleListLayerChange, pat.IDNtcCircleMatchStart, pat.IDNtcCircleListLayerChange}
+		if !slices.Equal(got, want) {
+			t.Fatalf("B got %v, want %v", got, want)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing pushed to B")
 	}
 	if got := send(b, &pat.ReqCircleLeave{Index: 1}); !slices.Equal(got, []pat.ID{pat.IDNtcCircleListLayerChange, pat.IDAnsCircleLeave}) {
 		t.Fatalf("CircleLeave answered %v", got)

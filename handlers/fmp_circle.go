@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 
 	"github.com/mh3net/mh3net/bus"
@@ -347,16 +348,17 @@ func (s *Service) ReqCircleInfoSet(c *Call, m *pat.ReqCircleInfoSet) error {
 
 // ReqCircleMatchStart: the leader departs. Members not ready get
 // NtcCircleKick and leave the circle; every member left (the leader
-// included) gets, in this order, the notices of their leaving
-// (NtcCircleLeave, NtcCircleHost) and the roster; the city gets the board
-// changes.
+// included) gets the notices of their leaving (NtcCircleLeave,
+// NtcCircleHost) and the roster; the whole city gets the board changes;
+// each connection in MH3SP's order (below).
 //
-// The members' notices go to each member's own connection, not to the
-// circle's room: an edge delivers a connection's pushes and its rooms'
+// All of it goes to each hunter's own connection, not to the circle's or
+// the city's room: an edge delivers a connection's pushes and its rooms'
 // broadcasts from separate subscriptions, so a dropped member could still
 // be in the room when the roster reached it (about one departure in
-// three, measured), and the others could get the roster before the leave
-// notices. The leader gets them in its answer, before AnsCircleMatchStart.
+// three, measured), and a hunter could get the roster and the board
+// changes in either order. The leader gets its own in its answer, before
+// AnsCircleMatchStart.
 func (s *Service) ReqCircleMatchStart(c *Call, m *pat.ReqCircleMatchStart) error {
 	sess, p, city, err := c.inCity()
 	if err != nil {
@@ -372,37 +374,62 @@ func (s *Service) ReqCircleMatchStart(c *Call, m *pat.ReqCircleMatchStart) error
 	state := city.Clone()
 	state.Apply(city.Version+1, evs[0])
 	n := 1
-	// Each member of the roster gets, in order, what MH3SP's handlers
-	// write: per dropped member its leave (and the new host), then the
-	// roster. The requester's go with its answer, in order with the board
-	// changes (MH3SP writes them to it before AnsCircleMatchStart); the
-	// others' in one push each.
-	frames := map[string][]byte{}
-	tell := func(m pat.Message) error {
+	// Every hunter of the city gets, in order, what MH3SP's handlers write
+	// to it: per dropped member, the drop (NtcCircleKick) to that member,
+	// its leave (and the new host) to the party and the board change to
+	// the whole city; then the roster to the party and the board change
+	// once more (MH3SP sends that one only after a drop; the board must
+	// show the circle departed either way). The requester's frames go with
+	// its answer, before it; each other hunter's in one push (a dropped
+	// one's with its change of membership), so every connection gets
+	// MH3SP's order.
+	outs := map[string][]byte{}
+	dropped := map[string]bool{}
+	for _, mb := range city.Members {
+		if mb.CapcomID != "" && mb.Conn != c.Conn {
+			outs[mb.Conn] = nil
+		}
+	}
+	to := func(conn string, m pat.Message) error {
+		if conn == c.Conn {
+			return c.Answer(m)
+		}
+		if _, ok := outs[conn]; !ok {
+			return nil
+		}
+		b, err := pat.AppendMessage(outs[conn], c.Seq, m)
+		outs[conn] = b
+		return err
+	}
+	party := func(m pat.Message) error {
 		for _, mb := range d.Roster {
-			if mb.Conn == c.Conn {
-				if err := c.Answer(m); err != nil {
-					return err
-				}
-				continue
-			}
-			b, err := pat.AppendMessage(frames[mb.Conn], c.Seq, m)
-			if err != nil {
+			if err := to(mb.Conn, m); err != nil {
 				return err
 			}
-			frames[mb.Conn] = b
+		}
+		return nil
+	}
+	board := func() error {
+		ci, _ := state.Circle(d.Index)
+		m := &pat.NtcCircleListLayerChange{Index: uint32(d.Index), Info: s.listing(d.Index, ci)}
+		if err := to(c.Conn, m); err != nil {
+			return err
+		}
+		for conn := range outs {
+			if err := to(conn, m); err != nil {
+				return err
+			}
 		}
 		return nil
 	}
 	for i, k := range d.Kicked {
+		if err := to(k.Conn, &pat.NtcCircleKick{}); err != nil {
+			return err
+		}
 		if k.Conn == c.Conn {
-			if err := c.Answer(&pat.NtcCircleKick{}); err != nil {
-				return err
-			}
 			c.SetMembership(bus.HeaderCircle, "")
 		} else {
-			kick, _ := pat.AppendMessage(nil, c.Seq, &pat.NtcCircleKick{})
-			c.pushMembership(k.Conn, bus.HeaderCircle, "", kick)
+			dropped[k.Conn] = true
 		}
 		_, levs := state.LeaveCircle(k.CapcomID, "not ready at departure")
 		for _, e := range levs {
@@ -410,34 +437,40 @@ func (s *Service) ReqCircleMatchStart(c *Call, m *pat.ReqCircleMatchStart) error
 			state.Apply(city.Version+uint64(n), e)
 		}
 		l := d.Leaves[i]
-		if err := tell(&pat.NtcCircleLeave{Index: uint32(l.Index), CapcomID: []byte(k.CapcomID), Slot: uint8(l.Slot)}); err != nil {
+		if err := party(&pat.NtcCircleLeave{Index: uint32(l.Index), CapcomID: []byte(k.CapcomID), Slot: uint8(l.Slot)}); err != nil {
 			return err
 		}
 		if l.NewHost.CapcomID != "" {
-			if err := tell(&pat.NtcCircleHost{Slot: uint8(l.HostAt), CapcomID: []byte(l.NewHost.CapcomID), HunterName: l.NewHost.Name}); err != nil {
+			if err := party(&pat.NtcCircleHost{Slot: uint8(l.HostAt), CapcomID: []byte(l.NewHost.CapcomID), HunterName: l.NewHost.Name}); err != nil {
 				return err
 			}
 		}
-		ci, _ := state.Circle(d.Index)
-		c.boardChanged(p, d.Index, ci, c.Seq)
+		if err := board(); err != nil {
+			return err
+		}
 	}
 	roster := &pat.NtcCircleMatchStart{Trailer: 1}
 	for i, mb := range d.Roster {
 		roster.Members = append(roster.Members, pat.MatchMember{Slot: uint8(d.Slots[i]), CapcomID: []byte(mb.CapcomID), Flag: []byte{1}, Unknown: pat.MatchStartUnknown})
 	}
-	if err := tell(roster); err != nil {
+	if err := party(roster); err != nil {
 		return err
 	}
-	for _, mb := range d.Roster {
-		if mb.Conn != c.Conn {
-			c.pushes = append(c.pushes, push{conn: mb.Conn, data: frames[mb.Conn]})
-		}
+	if err := board(); err != nil {
+		return err
 	}
-	// The board change once more after the roster, as MH3SP sends it when
-	// someone was dropped (after each one's own); mh3net sends it also
-	// when no one was, because the board must show the circle departed.
-	ci, _ := state.Circle(d.Index)
-	c.boardChanged(p, d.Index, ci, c.Seq)
+	conns := make([]string, 0, len(outs))
+	for conn := range outs {
+		conns = append(conns, conn)
+	}
+	sort.Strings(conns)
+	for _, conn := range conns {
+		ps := push{conn: conn, data: outs[conn]}
+		if dropped[conn] {
+			ps.member = map[string]string{bus.HeaderCircle: ""}
+		}
+		c.pushes = append(c.pushes, ps)
+	}
 	return c.Answer(&pat.AnsCircleMatchStart{})
 }
 
