@@ -469,6 +469,34 @@ func (s *Service) run(c *Call, r route) error {
 	}
 }
 
+// errPanic marks a handler that panicked. The connection that sent the
+// packet is closed as after any failed request; no other player notices
+// (one hostile packet must not end the process and everyone on it).
+var errPanic = errors.New("handler panicked")
+
+// runOnce runs r's handler once and applies its result. A panic in
+// either is recovered and reported as errPanic, with the stack in the
+// log: what it left half done is what a handler process killed at that
+// moment would leave, which the pipeline tolerates (a retry, a sweep).
+func (c *Call) runOnce(r route) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			c.logger().Error("handler panicked", "panic", fmt.Sprint(v), "size", len(c.payload), "stack", string(debug.Stack()))
+			err = fmt.Errorf("%w: %v", errPanic, v)
+		}
+	}()
+	if testHookPanic != nil {
+		testHookPanic(c)
+	}
+	if err := r.fn(c, c.payload); err != nil {
+		return err
+	}
+	if testHookAfterRun != nil {
+		testHookAfterRun(c)
+	}
+	return c.apply()
+}
+
 // apply appends the queued events in order, then saves the session.
 func (c *Call) apply() error {
 	for _, op := range c.appends {
@@ -510,34 +538,6 @@ const (
 // NtcShut (seq 0) with the error text, then close. Client faults are
 // reported as such; only failures of the parts handlers depend on are
 // logged as outages and told as "temporarily unavailable".
-// errPanic marks a handler that panicked. The connection that sent the
-// packet is closed as after any failed request; no other player notices
-// (one hostile packet must not end the process and everyone on it).
-var errPanic = errors.New("handler panicked")
-
-// runOnce runs r's handler once and applies its result. A panic in
-// either is recovered and reported as errPanic, with the stack in the
-// log: what it left half done is what a handler process killed at that
-// moment would leave, which the pipeline tolerates (a retry, a sweep).
-func (c *Call) runOnce(r route) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			c.logger().Error("handler panicked", "panic", fmt.Sprint(v), "size", len(c.payload), "stack", string(debug.Stack()))
-			err = fmt.Errorf("%w: %v", errPanic, v)
-		}
-	}()
-	if testHookPanic != nil {
-		testHookPanic(c)
-	}
-	if err := r.fn(c, c.payload); err != nil {
-		return err
-	}
-	if testHookAfterRun != nil {
-		testHookAfterRun(c)
-	}
-	return c.apply()
-}
-
 func (s *Service) failed(c *Call, err error) ([]byte, nats.Header) {
 	out := nats.Header{}
 	out.Set(bus.HeaderClose, "1")

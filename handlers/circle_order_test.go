@@ -17,6 +17,7 @@ import (
 // answer.
 func TestCircleNoticesToTheRequesterPrecedeItsAnswer(t *testing.T) {
 	r := newRigWith(t, func(c *Config) { c.Lease = time.Hour })
+	r.otherProcessWith(func(c *Config) { c.Lease = time.Hour }) // packets go to either of two handler processes
 	a := fmpHunter{name: "India", lmp: "lI", conn: "fI"}
 	b := fmpHunter{name: "Juliett", lmp: "lJ", conn: "fJ"}
 	for _, h := range []*fmpHunter{&a, &b} {

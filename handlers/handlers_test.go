@@ -107,6 +107,12 @@ func newRigWith(t *testing.T, configure func(*Config)) *rig {
 // process of the deployment.
 func (r *rig) otherProcess() *Service {
 	r.t.Helper()
+	return r.otherProcessWith(func(*Config) {})
+}
+
+// otherProcessWith is otherProcess with changes to its configuration.
+func (r *rig) otherProcessWith(configure func(*Config)) *Service {
+	r.t.Helper()
 	nc, err := nats.Connect(r.ns.ClientURL())
 	if err != nil {
 		r.t.Fatal(err)
@@ -114,7 +120,9 @@ func (r *rig) otherProcess() *Service {
 	r.t.Cleanup(nc.Close)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.t.Cleanup(cancel)
-	s, err := Start(ctx, nc, r.st, Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), LMPPort: 8201, FMPPort: 8202})
+	cfg := Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), LMPPort: 8201, FMPPort: 8202}
+	configure(&cfg)
+	s, err := Start(ctx, nc, r.st, cfg)
 	if err != nil {
 		r.t.Fatal(err)
 	}

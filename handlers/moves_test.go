@@ -107,6 +107,7 @@ func TestRetriedMoveWithoutKeptAnswer(t *testing.T) {
 // it moves to.
 func TestLayerEndLeavesTheServersCount(t *testing.T) {
 	r := newRigWith(t, func(c *Config) { c.Lease = time.Hour })
+	r.otherProcessWith(func(c *Config) { c.Lease = time.Hour }) // packets go to either of two handler processes
 	h := fmpHunter{name: "Hotel", lmp: "lH", conn: "fH"}
 	r.loginForFMP(t, &h)
 	count := func(what string, server, want int) {
@@ -139,6 +140,7 @@ func TestLayerEndLeavesTheServersCount(t *testing.T) {
 // reservation it had.
 func TestOneReservationPerHunter(t *testing.T) {
 	r := newRigWith(t, func(c *Config) { c.Lease = time.Hour })
+	r.otherProcessWith(func(c *Config) { c.Lease = time.Hour }) // packets go to either of two handler processes
 	a := fmpHunter{name: "Kilo", lmp: "lK", conn: "fK"}
 	b := fmpHunter{name: "Lima", lmp: "lL", conn: "fL"}
 	seq := uint16(0)

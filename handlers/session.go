@@ -43,8 +43,8 @@ type Session struct {
 	// or FmpInfo2 to another).
 	LeftServer bool `json:"left_server,omitempty"`
 	// Reserved is the city this connection's LayerCreateHead reserved
-	// last, until its LayerCreateSet or LayerCreateFoot: a Head for
-	// another city ends that reservation first.
+	// last, until its LayerCreateFoot: a Head for another city ends that
+	// reservation first (a city created meanwhile keeps its hunters).
 	Reserved *world.Path `json:"reserved,omitempty"`
 	// Reconnect is MH3SP's request_reconnection: the client is expected
 	// back on another connection, so closing this one keeps the ticket.
