@@ -12,6 +12,7 @@ import (
 	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
+	"github.com/mh3net/mh3net/events"
 	"github.com/mh3net/mh3net/internal/testport"
 	"github.com/mh3net/mh3net/natsrv"
 	"github.com/mh3net/mh3net/store"
@@ -127,4 +128,67 @@ func (b *clusterBackend) Restart(t *testing.T) {
 
 func TestAcceptanceOnACluster(t *testing.T) {
 	storetest.Run(t, newClusterBackend(t))
+}
+
+// Two of three nodes gone leave the stream without a quorum until one is
+// back; an append made meanwhile ends when the stream can store it, not
+// with an error. Whether the stream then has no leader (no responder,
+// retried: see TestAppendWaitsForItsStream) or a leader that waits for
+// its quorum depends on which nodes went down.
+func TestAppendRidesOutALostQuorum(t *testing.T) {
+	b := newClusterBackend(t)
+	s := b.Open(t).(*Store)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	stream := fmt.Sprintf("election.%d", time.Now().UnixNano())
+	v, err := s.Append(ctx, stream, 0, []events.Envelope{mustEvent(t, stream+"-1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Keep the node the client talks to; stop the other two.
+	var down []int
+	for i, ns := range b.ns {
+		if ns.Name() != s.js.Conn().ConnectedServerName() {
+			down = append(down, i)
+		}
+	}
+	for _, i := range down {
+		b.ns[i].Shutdown()
+		b.ns[i].WaitForShutdown()
+	}
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		var err error
+		v, err = s.Append(ctx, stream, v, []events.Envelope{mustEvent(t, stream+"-2")})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("append without a quorum ended: %v", err)
+	case <-time.After(1500 * time.Millisecond):
+	}
+	if err := b.startNode(down[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("append while the stream had no quorum: %v", err)
+	}
+	t.Logf("the append waited %v for a quorum", time.Since(start).Round(time.Millisecond))
+	got, err := s.Load(ctx, stream, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v != 2 || len(got) != 2 || got[1].ID != stream+"-2" {
+		t.Fatalf("version %d, loaded %d events", v, len(got))
+	}
+}
+
+func mustEvent(t *testing.T, id string) events.Envelope {
+	t.Helper()
+	e, err := events.Encode(id, events.ConsoleCreated{SupportCode: "X"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }

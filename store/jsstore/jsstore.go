@@ -262,7 +262,11 @@ func (s *Store) Append(ctx context.Context, stream string, expected uint64, evs 
 	msg.Header.Set(hdrLast, strconv.FormatUint(expected+uint64(len(evs)), 10))
 	msg.Header.Set(jetstream.MsgIDHeader, batchID(stream, evs))
 	msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(seq, 10))
-	ack, err := s.js.PublishMsg(ctx, msg)
+	// No responder means no stream leader: a replicated stream electing
+	// one after a node died, which takes seconds. The publish was not
+	// stored, so it is sent again until ctx ends or 30 s have passed (the
+	// Msg-Id makes even a stored one harmless).
+	ack, err := s.js.PublishMsg(ctx, msg, jetstream.WithRetryAttempts(leaderTries), jetstream.WithRetryWait(leaderWait))
 	if err != nil {
 		s.heads.forget(subj)
 		var apiErr *jetstream.APIError
@@ -282,6 +286,14 @@ func (s *Store) Append(ctx context.Context, stream string, expected uint64, evs 
 	}
 	return expected + uint64(len(evs)), nil
 }
+
+// leaderWait is how long an append waits between tries while its stream
+// has no leader, leaderTries how many it makes: an election takes 4–9 s
+// in nats-server, and a lost quorum longer.
+const (
+	leaderWait  = 100 * time.Millisecond
+	leaderTries = 300
+)
 
 // conflictOrRetry tells a retried append (its events already stored right
 // after expected) from a real conflict.
@@ -449,6 +461,25 @@ func (s *Store) seek(ctx context.Context, subj string, from, headSeq uint64) (ui
 	return hi, nil
 }
 
+// consumerTry bounds one request to make a read consumer. In a cluster
+// the request goes to the meta leader, and when leadership moves while
+// it proposes the consumer, no answer ever comes: CI saw a load wait out
+// its whole minute there.
+const consumerTry = 5 * time.Second
+
+// inTries runs f with a deadline of try at most, again while only that
+// deadline (not ctx's) ended it. f must be safe to repeat.
+func inTries(ctx context.Context, try time.Duration, f func(context.Context) error) error {
+	for {
+		tctx, cancel := context.WithTimeout(ctx, try)
+		err := f(tctx)
+		cancel()
+		if err == nil || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+	}
+}
+
 // consumeRange reads the messages on subj from stream sequence seq on
 // through an ordered consumer (pulling up to 1 000 at a time) until it
 // has kept the one ending at version until. An ordered consumer is made
@@ -456,11 +487,15 @@ func (s *Store) seek(ctx context.Context, subj string, from, headSeq uint64) (ui
 // server before the consumer did, a lost node), made again from where it
 // stopped by the client library, so a load never waits on a dead pull.
 func (s *Store) consumeRange(ctx context.Context, subj string, seq, until uint64, keep func(seq uint64, data []byte) (uint64, error)) error {
-	cons, err := s.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects:    []string{subj},
-		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
-		OptStartSeq:       seq,
-		InactiveThreshold: 10 * time.Second,
+	var cons jetstream.Consumer
+	err := inTries(ctx, consumerTry, func(ctx context.Context) (err error) {
+		cons, err = s.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+			FilterSubjects:    []string{subj},
+			DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
+			OptStartSeq:       seq,
+			InactiveThreshold: 10 * time.Second,
+		})
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("read consumer: %w", err)

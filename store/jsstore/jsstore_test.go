@@ -452,3 +452,84 @@ func TestSubscribeKindsDeliversOnlyThoseKinds(t *testing.T) {
 		}
 	}
 }
+
+// While no stream answers an append's subject (a replicated stream
+// electing its leader; here, a stream deleted and made again), the append
+// waits and retries until a stream stores it. CI once saw a cluster's
+// append fail with "no response from stream" after the client's default
+// half second of retries.
+func TestAppendWaitsForItsStream(t *testing.T) {
+	s := newBackend(t).Open(t).(*Store)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.js.DeleteStream(ctx, info.Config.Name); err != nil {
+		t.Fatal(err)
+	}
+	e, err := events.Encode("gone-1", events.ConsoleCreated{SupportCode: "X"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Append(ctx, "gone", 0, []events.Envelope{e})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("append without a stream ended: %v", err)
+	case <-time.After(1500 * time.Millisecond):
+	}
+	if _, err := s.js.CreateStream(ctx, info.Config); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("append once the stream is back: %v", err)
+	}
+	got, err := s.Load(ctx, "gone", 1)
+	if err != nil || len(got) != 1 || got[0].ID != "gone-1" {
+		t.Fatalf("loaded %v, %v", got, err)
+	}
+	// An append past ctx's end still ends, with ctx's error.
+	short, cancelShort := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancelShort()
+	if err := s.js.DeleteStream(ctx, info.Config.Name); err != nil {
+		t.Fatal(err)
+	}
+	e2, _ := events.Encode("gone-2", events.ConsoleCreated{SupportCode: "X"})
+	if _, err := s.Append(short, "gone2", 0, []events.Envelope{e2}); err == nil {
+		t.Fatal("append without a stream succeeded")
+	}
+}
+
+// inTries repeats a request whose own deadline ended it, and stops at
+// ctx's end or at any other error.
+func TestInTriesRepeatsOnlyTimedOutTries(t *testing.T) {
+	calls := 0
+	err := inTries(context.Background(), 20*time.Millisecond, func(ctx context.Context) error {
+		calls++
+		if calls < 3 {
+			<-ctx.Done() // an answer that never comes
+			return ctx.Err()
+		}
+		return nil
+	})
+	if err != nil || calls != 3 {
+		t.Fatalf("err %v after %d calls, want nil after 3", err, calls)
+	}
+	boom := errors.New("boom")
+	calls = 0
+	if err := inTries(context.Background(), time.Second, func(context.Context) error { calls++; return boom }); err != boom || calls != 1 {
+		t.Fatalf("err %v after %d calls, want boom after 1", err, calls)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	calls = 0
+	err = inTries(ctx, 20*time.Millisecond, func(ctx context.Context) error { calls++; <-ctx.Done(); return ctx.Err() })
+	if !errors.Is(err, context.DeadlineExceeded) || ctx.Err() == nil {
+		t.Fatalf("err %v after ctx's end", err)
+	}
+}
