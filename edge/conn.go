@@ -32,7 +32,6 @@ var syscallEMFILE = syscall.EMFILE
 const (
 	msgTimeout     = "<LF=8><BODY><CENTER>Connection timed out.<END>"
 	msgBadPacket   = "<LF=8><BODY><CENTER>The server received a broken packet.<END>"
-	msgFlood       = "<LF=8><BODY><CENTER>Too many packets at once.<END>"
 	msgUnavailable = "<LF=8><BODY><CENTER>The server is not answering.<BR>Please try again later.<END>"
 	msgShutdown    = "<LF=8><BODY><CENTER>The server is shutting down.<END>"
 )
@@ -50,17 +49,11 @@ type conn struct {
 	once sync.Once
 	why  atomic.Pointer[string]
 
-	// reqs are whole frames waiting for their turn, in order. A worker
-	// goroutine runs only while some wait or one is in handling, and a
-	// writer only while frames wait to be written: an idle connection
-	// has its read goroutine alone. busy counts the running ones; ended
-	// (under both locks) starts no more once the connection is done.
+	// The read goroutine serves each request itself (serve), and a
+	// writer runs only while frames wait to be written: an idle
+	// connection has its read goroutine alone. busy counts the writers.
 	ctx     context.Context
-	qmu     sync.Mutex
-	reqs    [][]byte
-	working bool
 	writing bool
-	ended   bool
 	busy    sync.WaitGroup
 	// out are the frames waiting to be written, in order (under omu). A
 	// slice, not a deep channel: an idle connection holds no buffer (a
@@ -88,7 +81,6 @@ type conn struct {
 	// unsettled: a request ended without an answer that carried the
 	// session (announced with the close, bus.HeaderUnsettled).
 	unsettled atomic.Bool
-	queued    atomic.Int64 // bytes of the frames in queue and in handling
 
 	// For the close log line.
 	opened                      time.Time
@@ -154,11 +146,8 @@ func (l *Listener) serveConn(ctx context.Context, raw net.Conn) {
 
 	c.close("")
 	alive.Stop()
-	// No worker or writer starts from now on; wait for the running ones
-	// (the last request's answer, an NtcShut being written).
-	c.qmu.Lock()
-	c.ended = true
-	c.qmu.Unlock()
+	// No writer starts from now on; wait for the running one (the last
+	// request's answer, an NtcShut being written).
 	c.omu.Lock()
 	c.oended = true
 	c.omu.Unlock()
@@ -505,16 +494,12 @@ func (c *conn) readLoop() {
 			c.publishNtc(frame)
 			continue
 		}
-		if n := c.queued.Add(int64(len(frame))); n > int64(cfg.QueueBytes) {
-			c.logger().Warn("request queue over its byte limit", "bytes", n, "limit", cfg.QueueBytes)
-			c.kick("request queue over its byte limit", msgFlood)
-			return
-		}
-		if !c.request1(frame) {
-			c.logger().Warn("request queue full", "depth", cfg.QueueDepth)
-			c.kick("request queue full", msgFlood)
-			return
-		}
+		// The game sends its next request only after this one's answer,
+		// so this goroutine serves it before reading on, as MH3SP serves
+		// a connection: no hand-off to another goroutine per packet, and
+		// what a client sends meanwhile waits in its socket (TCP slows
+		// it), never in the edge's memory.
+		c.serve(frame)
 	}
 }
 
@@ -557,65 +542,26 @@ func (c *conn) readFailed(err error, doing string) {
 
 // work sends the connection's packets to the handlers one at a time, in
 // the order they arrived, and writes each answer before the next request.
-// request1 queues a request frame for the handlers, starting a worker
-// when none runs; false when QueueDepth frames already wait.
-func (c *conn) request1(frame []byte) bool {
-	c.qmu.Lock()
-	if len(c.reqs) >= c.l.cfg.QueueDepth {
-		c.qmu.Unlock()
-		return false
-	}
-	c.reqs = append(c.reqs, frame)
-	start := !c.working && !c.ended
-	if start {
-		c.working = true
-		c.busy.Add(1)
-	}
-	c.qmu.Unlock()
-	if start {
-		c.l.runWork(c)
-	}
-	return true
-}
-
-// work sends the queued requests to the handlers one after the other and
-// delivers their answers, until none waits.
-func (c *conn) work() {
-	defer c.busy.Done()
+// serve sends one request to the handlers and delivers its answer.
+func (c *conn) serve(frame []byte) {
 	defer c.recoverPanic("request")
-	for {
-		c.qmu.Lock()
-		if len(c.reqs) == 0 {
-			c.working = false
-			c.reqs = nil
-			c.qmu.Unlock()
-			return
-		}
-		frame := c.reqs[0]
-		c.reqs = c.reqs[1:]
-		c.qmu.Unlock()
-		if c.closed() {
-			continue // drain
-		}
-		id := pat.ID(beUint32(frame[4:8]))
-		start := time.Now()
-		reply, err := c.request(c.ctx, frame)
-		c.l.m.Request(id, requestOutcome(reply, err), time.Since(start))
-		if err != nil {
-			c.unsettled.Store(true)
-			c.logger().Error("no handler answered", "packet", pat.ID(beUint32(frame[4:8])).String(), "err", err)
-			c.kick("handlers unavailable", msgUnavailable)
-			continue
-		}
-		if reply.Header.Get(bus.HeaderError) != "" {
-			c.unsettled.Store(true)
-		}
-		if v, ok := reply.Header[bus.HeaderSession]; ok && len(v) > 0 {
-			c.session = v[0]
-		}
-		c.deliverFrom(reply, true)
-		c.queued.Add(-int64(len(frame)))
+	id := pat.ID(beUint32(frame[4:8]))
+	start := time.Now()
+	reply, err := c.request(c.ctx, frame)
+	c.l.m.Request(id, requestOutcome(reply, err), time.Since(start))
+	if err != nil {
+		c.unsettled.Store(true)
+		c.logger().Error("no handler answered", "packet", id.String(), "err", err)
+		c.kick("handlers unavailable", msgUnavailable)
+		return
 	}
+	if reply.Header.Get(bus.HeaderError) != "" {
+		c.unsettled.Store(true)
+	}
+	if v, ok := reply.Header[bus.HeaderSession]; ok && len(v) > 0 {
+		c.session = v[0]
+	}
+	c.deliverFrom(reply, true)
 }
 
 // requestOutcome classifies a request's end for the metrics.

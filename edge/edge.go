@@ -67,12 +67,6 @@ type Config struct {
 	// MaxPayload is the largest frame payload accepted from a client
 	// (default: every legal frame, 0xFFFF bytes, as MH3SP reads them).
 	MaxPayload int
-	// QueueDepth is how many packets of one connection may wait for their
-	// turn, and QueueBytes how many bytes they may hold (the packet being
-	// handled included); a client that floods past either is told so
-	// (NtcShut) and disconnected.
-	QueueDepth int
-	QueueBytes int
 	// RequestRate is how many frames a second one connection may send,
 	// with bursts of RequestBurst: a token bucket. Out of tokens, the edge
 	// stops reading the socket until one is back, so a faster client is
@@ -116,14 +110,6 @@ func (c *Config) defaults() {
 	if c.MaxPayload <= 0 || c.MaxPayload > pat.MaxPayload {
 		c.MaxPayload = pat.MaxPayload
 	}
-	if c.QueueDepth <= 0 {
-		c.QueueDepth = 64
-	}
-	if c.QueueBytes <= 0 {
-		c.QueueBytes = DefaultQueueBytes
-	}
-	// One whole frame always fits.
-	c.QueueBytes = max(c.QueueBytes, pat.HeaderSize+c.MaxPayload)
 	if c.RequestRate <= 0 {
 		c.RequestRate = DefaultRequestRate
 	}
@@ -161,39 +147,6 @@ type Listener struct {
 	pushes  [pushShards]chan *nats.Msg
 	prefix  string        // the first token of this listener's connection ids
 	nextSub atomic.Uint32 // shard of the next connection
-
-	// workers are goroutines that drain connections' request queues
-	// (conn.work): an idle one takes a connection whose queue just got
-	// its first packet. Their stacks stay grown between packets, where a
-	// goroutine per burst grew a new one through the handler's calls each
-	// time (in process, mh3net up). With none idle, a goroutine is
-	// started for the connection.
-	workers chan *conn
-}
-
-// idleWorkers is how many request workers a listener keeps.
-const idleWorkers = 16
-
-// runWork drains c's request queue on an idle worker, or on a new
-// goroutine when none is idle.
-func (l *Listener) runWork(c *conn) {
-	select {
-	case l.workers <- c:
-	default:
-		go c.work()
-	}
-}
-
-// worker drains the queues it is handed until ctx ends.
-func (l *Listener) worker(ctx context.Context) {
-	for {
-		select {
-		case c := <-l.workers:
-			c.work()
-		case <-ctx.Done():
-			return
-		}
-	}
 }
 
 // pushShards is how many goroutines deliver pushes to connections (a
@@ -260,14 +213,13 @@ func (l *Listener) dispatch(ctx context.Context, ch chan *nats.Msg) {
 func New(nc *nats.Conn, cfg Config) *Listener {
 	cfg.defaults()
 	l := &Listener{
-		cfg:     cfg,
-		nc:      nc,
-		log:     cfg.Logger.With("server", cfg.Server),
-		gate:    cfg.Gate,
-		m:       cfg.Metrics.Edge(cfg.Server, cfg.Identity.ID()), // the id at start: a lapse moves the process to another id, not its series
-		conns:   make(map[string]*conn),
-		workers: make(chan *conn),
-		prefix:  nuid.Next(),
+		cfg:    cfg,
+		nc:     nc,
+		log:    cfg.Logger.With("server", cfg.Server),
+		gate:   cfg.Gate,
+		m:      cfg.Metrics.Edge(cfg.Server, cfg.Identity.ID()), // the id at start: a lapse moves the process to another id, not its series
+		conns:  make(map[string]*conn),
+		prefix: nuid.Next(),
 	}
 	for i := range l.pushes {
 		l.pushes[i] = make(chan *nats.Msg, pushBacklog)
@@ -302,9 +254,6 @@ func (l *Listener) Serve(ctx context.Context, ln net.Listener) error {
 	defer stopDispatch() // after every connection's goroutines are done (the returns below wait for them)
 	for _, ch := range l.pushes {
 		go l.dispatch(dctx, ch)
-	}
-	for range idleWorkers {
-		go l.worker(dctx)
 	}
 	l.log.Info("listening", "addr", ln.Addr().String(), "tls", l.cfg.TLS != nil)
 	var tempDelay time.Duration

@@ -22,7 +22,6 @@ import (
 const (
 	DefaultMaxConns      = 8192
 	DefaultMaxConnsPerIP = 32
-	DefaultQueueBytes    = 256 << 10
 	DefaultRequestRate   = 100 // frames per second, sustained
 	DefaultRequestBurst  = 200 // frames read at once before the rate applies
 	DefaultRefusers      = 32

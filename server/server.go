@@ -103,11 +103,10 @@ type Config struct {
 
 	// Edge limits (0 = the edge package's defaults; docs/ARCHITECTURE.md,
 	// "Edge limits"): connections per process and per address, across
-	// the four listeners; per connection, bytes waiting for handlers and
-	// frames per second (token bucket rate and burst).
+	// the four listeners; per connection, frames per second (token
+	// bucket rate and burst).
 	MaxConns      int
 	MaxConnsPerIP int
-	QueueBytes    int
 	RequestRate   float64
 	RequestBurst  int
 	// RefuseTimeout bounds telling a refused connection the server is
@@ -359,7 +358,6 @@ func (s *Server) start(ctx, edgeCtx context.Context) error {
 				RequestTimeout:    cfg.RequestTimeout,
 				HandshakeTimeout:  cfg.HandshakeTimeout,
 				BodyTimeout:       cfg.BodyTimeout,
-				QueueBytes:        cfg.QueueBytes,
 				RequestRate:       cfg.RequestRate,
 				RequestBurst:      cfg.RequestBurst,
 				Gate:              s.gate,

@@ -119,7 +119,7 @@ func (o *options) checkConfig(cmd string) (string, error) {
 			name string
 			v    float64
 		}{{"--max-conns", float64(o.maxConns)}, {"--max-conns-per-ip", float64(o.maxConnsPerIP)},
-			{"--conn-queue-bytes", float64(o.queueBytes)}, {"--conn-rate", o.connRate}, {"--conn-burst", float64(o.connBurst)}} {
+			{"--conn-rate", o.connRate}, {"--conn-burst", float64(o.connBurst)}} {
 			if l.v <= 0 {
 				c.fail("%s must be positive", l.name)
 			}

@@ -75,7 +75,6 @@ type options struct {
 
 	maxConns      int
 	maxConnsPerIP int
-	queueBytes    int
 	connRate      float64
 	connBurst     int
 
@@ -177,7 +176,6 @@ func newFlagSet(name string, o *options) *flag.FlagSet {
 	}
 	fs.IntVar(&o.maxConns, "max-conns", edge.DefaultMaxConns, "game connections one edge process holds at once, across its listeners; more get a 'server busy' NtcShut")
 	fs.IntVar(&o.maxConnsPerIP, "max-conns-per-ip", edge.DefaultMaxConnsPerIP, "game connections one edge process holds from one IPv4 address or IPv6 /64")
-	fs.IntVar(&o.queueBytes, "conn-queue-bytes", edge.DefaultQueueBytes, "bytes of packets one connection may have waiting for the handlers; past it the client is disconnected")
 	fs.Float64Var(&o.connRate, "conn-rate", edge.DefaultRequestRate, "packets per second one connection may send (sustained); faster clients are not read until they are back under it")
 	fs.IntVar(&o.connBurst, "conn-burst", edge.DefaultRequestBurst, "packets one connection may send at once before --conn-rate applies")
 	return fs

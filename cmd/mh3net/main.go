@@ -222,7 +222,6 @@ func runRoles(ctx context.Context, cmd string, args []string) error {
 		CityReservation:   o.cityReservation,
 		MaxConns:          o.maxConns,
 		MaxConnsPerIP:     o.maxConnsPerIP,
-		QueueBytes:        o.queueBytes,
 		RequestRate:       o.connRate,
 		RequestBurst:      o.connBurst,
 		HTTPAddr:          o.httpAddr,
