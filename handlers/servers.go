@@ -23,7 +23,7 @@ const fmpListVersion = 1
 const textServerOffline = "<LF=8><BODY><CENTER>Server is offline.<END>"
 
 func fmpData(srv world.Server, host string, port int, pop map[int]int) pat.Data {
-	var d pat.Data
+	d := make(pat.Data, 0, 9) // its nine fields, without regrowing
 	d.SetLong(pat.FmpIndex, uint32(srv.Index)).
 		SetString(pat.FmpAddress, []byte(host)).
 		SetWord(pat.FmpPort, uint16(port)).
