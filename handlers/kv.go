@@ -103,7 +103,7 @@ func openBucketsOnce(ctx context.Context, js jetstream.JetStream, lease time.Dur
 		if err != nil {
 			return nil, fmt.Errorf("%w: kv bucket %s: %w", errUnavailable, c.cfg.Bucket, err)
 		}
-		*c.kv = kv
+		*c.kv = patientKV{kv}
 	}
 	return &b, nil
 }
@@ -275,4 +275,56 @@ func leaderGet(ctx context.Context, nc *nats.Conn, bucket, key string) (data []b
 		return nil, 0, false, nil
 	}
 	return resp.Message.Data, resp.Message.Seq, true, nil
+}
+
+// patientKV is a bucket whose writes wait out a moment with no stream
+// to store them: a replicated bucket electing its leader after a NATS
+// node died, a memory bucket lost with a NATS restart until keep makes
+// it again. nats.go retries such a write for half a second; this goes on
+// until ctx ends. A write no stream answered was not stored, so sending
+// it again is safe, compare-and-set ones included.
+type patientKV struct{ jetstream.KeyValue }
+
+// kvRetryWait is the pause between a write's tries while no stream
+// answers it.
+const kvRetryWait = 100 * time.Millisecond
+
+func untilStored[T any](ctx context.Context, write func() (T, error)) (T, error) {
+	for {
+		v, err := write()
+		if !errors.Is(err, jetstream.ErrNoStreamResponse) && !errors.Is(err, nats.ErrNoResponders) {
+			return v, err
+		}
+		select {
+		case <-ctx.Done():
+			return v, err
+		case <-time.After(kvRetryWait):
+		}
+	}
+}
+
+func (k patientKV) Put(ctx context.Context, key string, value []byte) (uint64, error) {
+	return untilStored(ctx, func() (uint64, error) { return k.KeyValue.Put(ctx, key, value) })
+}
+
+func (k patientKV) PutString(ctx context.Context, key string, value string) (uint64, error) {
+	return untilStored(ctx, func() (uint64, error) { return k.KeyValue.PutString(ctx, key, value) })
+}
+
+func (k patientKV) Create(ctx context.Context, key string, value []byte, opts ...jetstream.KVCreateOpt) (uint64, error) {
+	return untilStored(ctx, func() (uint64, error) { return k.KeyValue.Create(ctx, key, value, opts...) })
+}
+
+func (k patientKV) Update(ctx context.Context, key string, value []byte, revision uint64) (uint64, error) {
+	return untilStored(ctx, func() (uint64, error) { return k.KeyValue.Update(ctx, key, value, revision) })
+}
+
+func (k patientKV) Delete(ctx context.Context, key string, opts ...jetstream.KVDeleteOpt) error {
+	_, err := untilStored(ctx, func() (struct{}, error) { return struct{}{}, k.KeyValue.Delete(ctx, key, opts...) })
+	return err
+}
+
+func (k patientKV) Purge(ctx context.Context, key string, opts ...jetstream.KVDeleteOpt) error {
+	_, err := untilStored(ctx, func() (struct{}, error) { return struct{}{}, k.KeyValue.Purge(ctx, key, opts...) })
+	return err
 }
