@@ -10,7 +10,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/mh3net/mh3net/natsrv"
+	"github.com/mh3net/mh3net/internal/testnats"
 )
 
 // A bucket write made while no stream answers for the bucket (here its
@@ -19,16 +19,7 @@ import (
 // leader) waits and is stored once the bucket is back, where nats.go
 // alone gives up after half a second. Past its context it still ends.
 func TestBucketWritesWaitForTheirStream(t *testing.T) {
-	ns, err := natsrv.Start(natsrv.Options{Port: -1, StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	nc, err := nats.Connect(ns.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	_, nc := testnats.Start(t)
 	js, _ := jetstream.New(nc)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
