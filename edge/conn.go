@@ -290,10 +290,10 @@ func (c *conn) enqueue(b []byte) { c.send(outFrame{data: b}) }
 func (c *conn) send(f outFrame) { c.sendFrom(f, false) }
 
 // sendFrom queues f; inline, the calling goroutine writes it itself when
-// no write is under way, instead of starting a writer. A request's worker
-// does so: it has nothing else to do until its answer is out (the next
-// request waits for it anyway), and a login's ~26 answers then cost no
-// writer goroutine each.
+// no write is under way, instead of starting a writer. The read
+// goroutine does so with a request's answer: it has nothing else to do
+// until the answer is out (the next request waits for it anyway), and a
+// login's ~26 answers then cost no writer goroutine each.
 func (c *conn) sendFrom(f outFrame, inline bool) {
 	if c.closed() && f.closeAfter == "" {
 		return
@@ -540,8 +540,6 @@ func (c *conn) readFailed(err error, doing string) {
 	}
 }
 
-// work sends the connection's packets to the handlers one at a time, in
-// the order they arrived, and writes each answer before the next request.
 // serve sends one request to the handlers and delivers its answer.
 func (c *conn) serve(frame []byte) {
 	defer c.recoverPanic("request")

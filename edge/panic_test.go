@@ -12,7 +12,7 @@ import (
 )
 
 // A panic while one connection is served (here in the in-process
-// handler call, on the edge's request worker) closes that connection
+// handler call, on the connection's read goroutine) closes that connection
 // alone: its close is announced as unsettled, and the connections beside
 // it, and the ones that come after, are served as before.
 func TestAPanicClosesOnlyItsConnection(t *testing.T) {
