@@ -180,9 +180,7 @@ func (t *tape) city() {
 	a, b := ps[0], ps[1]
 	t.raw(a, 0x64140100, "0001 00")
 	t.raw(b, 0x64140100, "0001 00")
-	t.raw(a, 0x64110100, "0003")
-	t.raw(a, 0x64120100, "0003 01 0103 00000001 03 0201 00000005 0301 00000002 0401 00000001")
-	t.raw(a, 0x64130100, "0003 00")
+	t.createCity(a, "0003")
 	t.raw(b, 0x64250100, "00000003 00000001")
 	t.raw(b, 0x64640100, "01 000e 00000003 00000001 0001 0001 0003 00000001 00000004 03 010203")
 	t.raw(b, 0x64650100, "00000001 00000004")
@@ -255,9 +253,7 @@ func (t *tape) social() {
 	t.raw(e, 0x64690100, "")
 	t.raw(b, 0x66400100, "01 090102")
 	t.raw(b, 0x66320100, "01 0000 00000000 00000006")
-	t.raw(a, 0x64110100, "0004")
-	t.raw(a, 0x64120100, "0004 01 0103 00000001 03 0201 00000005 0301 00000002 0401 00000001")
-	t.raw(a, 0x64130100, "0004 00")
+	t.createCity(a, "0004")
 	t.raw(e, 0x64900100, "00 00000000 00000001 020105 00000005 00000001 0000000a 0e 010203050607090b0c1011121516 02 0102")
 	t.raw(e, 0x64910100, "00000001 0000000a")
 	t.raw(e, 0x64920100, "")
@@ -280,9 +276,7 @@ func (t *tape) crowd() {
 		t.raw(p, 0x64140100, "0003 00")
 	}
 	a, b, c, d, e := ps[0], ps[1], ps[2], ps[3], ps[4]
-	t.raw(a, 0x64110100, "0001")
-	t.raw(a, 0x64120100, "0001 01 0103 00000001 03 0201 00000005 0301 00000002 0401 00000001")
-	t.raw(a, 0x64130100, "0001 00")
+	t.createCity(a, "0001")
 	city := "000e 00000003 00000001 0001 0003 0001"
 	for _, p := range []*player{b, c, d} {
 		t.raw(p, 0x64140100, "0001 00")
@@ -401,4 +395,13 @@ func fmpAddrOf(opn string) (string, error) {
 	}
 	defer f.Close()
 	return f.Conn().RemoteAddr().String(), nil
+}
+
+// createCity has p create city number (hex, as the game sends it) in the
+// gate it stands in: LayerCreateHead, LayerCreateSet with the game's
+// options, LayerCreateFoot.
+func (t *tape) createCity(p *player, number string) {
+	t.raw(p, 0x64110100, number)
+	t.raw(p, 0x64120100, number+" 01 0103 00000001 03 0201 00000005 0301 00000002 0401 00000001")
+	t.raw(p, 0x64130100, number+" 00")
 }
