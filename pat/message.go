@@ -1,6 +1,9 @@
 package pat
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // ID is a packet id: category, sub-id, type (01 Req, 02 Ans, 10 Ntc) and a
 // flag byte (00 normal, 01 Alert, FF Ng).
@@ -31,6 +34,16 @@ func (id ID) Known() bool {
 		_, ok = names[id.Base()]
 	}
 	return ok
+}
+
+// IDs is every id of the packet table, in order.
+func IDs() []ID {
+	ids := make([]ID, 0, len(names))
+	for id := range names {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 // Name is the packet's name from the table ("ReqLineCheck"), with an
