@@ -264,9 +264,20 @@ func (s *Store) Append(ctx context.Context, stream string, expected uint64, evs 
 	msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(seq, 10))
 	// No responder means no stream leader: a replicated stream electing
 	// one after a node died, which takes seconds. The publish was not
-	// stored, so it is sent again until ctx ends or 30 s have passed (the
-	// Msg-Id makes even a stored one harmless).
-	ack, err := s.js.PublishMsg(ctx, msg, jetstream.WithRetryAttempts(leaderTries), jetstream.WithRetryWait(leaderWait))
+	// stored, so it is sent again until ctx ends (the Msg-Id makes even a
+	// stored one harmless).
+	//
+	// And a publish that reached a leader may never be answered: a leader
+	// that lost its quorum steps down and drops what it proposed (a full
+	// test run here saw an append wait out its whole minute there). So each publish waits
+	// appendTry at most and is sent again; one stored after all makes the
+	// next a duplicate (its Msg-Id) or a wrong last sequence whose stored
+	// events are ours (conflictOrRetry).
+	var ack *jetstream.PubAck
+	err = inTries(ctx, appendTry, func(ctx context.Context) (err error) {
+		ack, err = s.js.PublishMsg(ctx, msg, jetstream.WithRetryAttempts(leaderTries), jetstream.WithRetryWait(leaderWait))
+		return err
+	})
 	if err != nil {
 		s.heads.forget(subj)
 		var apiErr *jetstream.APIError
@@ -286,6 +297,10 @@ func (s *Store) Append(ctx context.Context, stream string, expected uint64, evs 
 	}
 	return expected + uint64(len(evs)), nil
 }
+
+// appendTry bounds how long one publish of an append waits for its
+// acknowledgement before it is sent again (a variable for tests).
+var appendTry = 5 * time.Second
 
 // leaderWait is how long an append waits between tries while its stream
 // has no leader, leaderTries how many it makes: an election takes 4–9 s

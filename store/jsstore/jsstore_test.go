@@ -533,3 +533,55 @@ func TestInTriesRepeatsOnlyTimedOutTries(t *testing.T) {
 		t.Fatalf("err %v after ctx's end", err)
 	}
 }
+
+// A publish that reached the stream's subject but was never answered (a
+// leader that lost its quorum drops what it proposed) is sent again after
+// appendTry: the append ends stored, once, well before its context.
+func TestAppendSendsAgainAPublishNeverAnswered(t *testing.T) {
+	defer func(d time.Duration) { appendTry = d }(appendTry)
+	appendTry = 300 * time.Millisecond
+	s := newBackend(t).Open(t).(*Store)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.js.DeleteStream(ctx, info.Config.Name); err != nil {
+		t.Fatal(err)
+	}
+	subj, err := subject("unanswered")
+	if err != nil {
+		t.Fatal(err)
+	}
+	swallowed := make(chan struct{}, 16)
+	sink, err := s.js.Conn().Subscribe(subj, func(*nats.Msg) { swallowed <- struct{}{} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := events.Encode("unanswered-1", events.ConsoleCreated{SupportCode: "X"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	actx, cancelAppend := context.WithTimeout(ctx, 10*time.Second)
+	defer cancelAppend()
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Append(actx, "unanswered", 0, []events.Envelope{e})
+		done <- err
+	}()
+	<-swallowed // the first publish, taken and never answered
+	if err := sink.Unsubscribe(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.js.CreateStream(ctx, info.Config); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("append after an unanswered publish: %v", err)
+	}
+	got, err := s.Load(ctx, "unanswered", 1)
+	if err != nil || len(got) != 1 || got[0].ID != "unanswered-1" {
+		t.Fatalf("loaded %v, %v; want the one event", got, err)
+	}
+}
