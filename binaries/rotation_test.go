@@ -10,9 +10,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/mh3net/mh3net/internal/testlog"
 )
 
 // exported is a quest directory holding the embedded quests (ExportQuests).
@@ -218,24 +219,6 @@ func TestQuestFileChangeBumpsVersion(t *testing.T) {
 	}
 }
 
-// logBuffer is a slog destination tests read.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestBadQuestFileIsRefused(t *testing.T) {
 	for _, c := range []struct {
 		name, file string // file: relative to the directory
@@ -278,7 +261,7 @@ func TestBadQuestFileIsRefused(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := exported(t)
-			var logs logBuffer
+			var logs testlog.Buffer
 			s := load(t, dir, WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 			now := day(4)
 			v, before, _ := s.Get(0x07, now)
@@ -303,7 +286,7 @@ func TestBadQuestFileIsRefused(t *testing.T) {
 
 func TestWatchQuestsReloadsOnChange(t *testing.T) {
 	dir := exported(t)
-	var logs logBuffer
+	var logs testlog.Buffer
 	s := load(t, dir, WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

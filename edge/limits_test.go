@@ -23,6 +23,7 @@ import (
 	"github.com/mh3net/mh3net/bus"
 	"github.com/mh3net/mh3net/edge"
 	"github.com/mh3net/mh3net/gameclient"
+	"github.com/mh3net/mh3net/internal/testlog"
 	"github.com/mh3net/mh3net/natsrv"
 	"github.com/mh3net/mh3net/pat"
 	"github.com/mh3net/mh3net/server"
@@ -31,22 +32,11 @@ import (
 const busyText = "<LF=8><BODY><CENTER>The server is busy.<BR>Please try again later.<END>"
 
 // logBuf collects a server's log lines for assertions.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
+type logBuf struct{ testlog.Buffer }
 
 func (l *logBuf) lines(substr string) []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var out []string
-	for _, line := range strings.Split(l.b.String(), "\n") {
+	for _, line := range strings.Split(l.String(), "\n") {
 		if strings.Contains(line, substr) {
 			out = append(out, line)
 		}

@@ -30,7 +30,9 @@ func start(t testing.TB, cfg Config) *Server {
 	if cfg.ConnectionDelay == 0 {
 		cfg.ConnectionDelay = 10 * time.Millisecond
 	}
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	if os.Getenv("MH3NET_TEST_LOG") != "" {
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}

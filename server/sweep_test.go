@@ -2,38 +2,19 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/mh3net/mh3net/gameclient"
+	"github.com/mh3net/mh3net/internal/testlog"
 	"github.com/mh3net/mh3net/pat"
 )
-
-// syncBuffer is a log sink the test reads while the server writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // Every id of the packet table, sent by a client on each server with
 // junk payloads (none, one 0xFF byte, 64 random bytes, 64 bytes of 0xFF,
@@ -48,19 +29,9 @@ func TestEveryPacketOnEveryServer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("sweeps every packet id")
 	}
-	var logs syncBuffer
-	cfg := Config{RequestRate: 1e6, RequestBurst: 1 << 20}
-	cfg.Edge, cfg.Handlers = true, true
-	cfg.DataDir = t.TempDir()
-	cfg.Host, cfg.Advertise = "127.0.0.1", "127.0.0.1"
-	cfg.Ports = map[string]int{}
-	cfg.ConnectionDelay = 10 * time.Millisecond
-	cfg.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	s, err := Start(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	var logs testlog.Buffer
+	s := start(t, Config{RequestRate: 1e6, RequestBurst: 1 << 20,
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	addr := func(server string) string { return s.Addr(server).String() }
 
 	greetOn := func(server string) func(t *testing.T) *gameclient.Client {

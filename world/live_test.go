@@ -1,15 +1,15 @@
 package world
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/mh3net/mh3net/internal/testlog"
 )
 
 const smallWorld = `{"gates_per_server":2,"cities_per_gate":3,"server_capacity":100,"gate_capacity":10,"city_capacity":4,
@@ -23,23 +23,6 @@ func worldFile(t *testing.T, path, servers string) {
 	}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestLiveReloadTakesAdditionsOnly(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "world.json")
 	worldFile(t, path, `{"name":"A","type":1},{"name":"B","type":2}`)
@@ -47,7 +30,7 @@ func TestLiveReloadTakesAdditionsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs testlog.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	l := NewLive(w)
 
@@ -103,7 +86,7 @@ func TestLiveWatchFollowsTheFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := NewLive(w)
-	var logs syncBuffer
+	var logs testlog.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := l.Watch(ctx, path, 5*time.Millisecond, slog.New(slog.NewTextHandler(&logs, nil)))
 	t.Cleanup(func() { cancel(); <-done })

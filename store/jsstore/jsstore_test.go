@@ -462,13 +462,7 @@ func TestAppendWaitsForItsStream(t *testing.T) {
 	s := newBackend(t).Open(t).(*Store)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	info, err := s.stream.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.js.DeleteStream(ctx, info.Config.Name); err != nil {
-		t.Fatal(err)
-	}
+	info := deleteEventStream(ctx, t, s)
 	e, err := events.Encode("gone-1", events.ConsoleCreated{SupportCode: "X"})
 	if err != nil {
 		t.Fatal(err)
@@ -543,13 +537,7 @@ func TestAppendSendsAgainAPublishNeverAnswered(t *testing.T) {
 	s := newBackend(t).Open(t).(*Store)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	info, err := s.stream.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.js.DeleteStream(ctx, info.Config.Name); err != nil {
-		t.Fatal(err)
-	}
+	info := deleteEventStream(ctx, t, s)
 	subj, err := subject("unanswered")
 	if err != nil {
 		t.Fatal(err)
@@ -584,4 +572,18 @@ func TestAppendSendsAgainAPublishNeverAnswered(t *testing.T) {
 	if err != nil || len(got) != 1 || got[0].ID != "unanswered-1" {
 		t.Fatalf("loaded %v, %v; want the one event", got, err)
 	}
+}
+
+// deleteEventStream deletes s's JetStream stream and returns what it was,
+// to make it again.
+func deleteEventStream(ctx context.Context, t *testing.T, s *Store) *jetstream.StreamInfo {
+	t.Helper()
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.js.DeleteStream(ctx, info.Config.Name); err != nil {
+		t.Fatal(err)
+	}
+	return info
 }
