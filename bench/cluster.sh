@@ -37,7 +37,7 @@ for i in $(seq "$HANDLERS"); do
   grep -q "handlers ready" "$DIR/handlers$i.log" || { echo "handlers$i did not start:"; tail "$DIR/handlers$i.log"; exit 1; }
 done
 E=(--nats "$URLS" --host 127.0.0.1 --advertise 127.0.0.1 --connection-delay 10ms --log-level warn
-   --reuse-port --opn-port 18400 --lmp-port 18401 --fmp-port 18402 --rfp-port 18403)
+   --reuse-port --opn-port 18400 --lmp-port 18401 --fmp-port 18402 --rfp-port 18403 --ip-event-rate 0)
 EP=()
 for i in 1 2; do "$B" edge "${E[@]}" >"$DIR/edge$i.log" 2>&1 & PIDS+=($!); EP+=($!); done
 for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/18401) 2>/dev/null && break; sleep 0.1; done

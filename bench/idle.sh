@@ -26,7 +26,7 @@ for _ in $(seq 300); do grep -q "handlers ready" "$DIR/handlers.log" && break; s
 for i in 1 2; do
   "$B" edge --nats nats://127.0.0.1:14522 --host 127.0.0.1 --advertise 127.0.0.1 --reuse-port \
     --opn-port 18500 --lmp-port 18501 --fmp-port 18502 --rfp-port 18503 --connection-delay 10ms \
-    --log-level warn $(pp $((16061 + i))) --max-conns $((H / 2 + 2000)) --max-conns-per-ip 1000 >"$DIR/edge$i.log" 2>&1 & PIDS+=($!)
+    --log-level warn $(pp $((16061 + i))) --max-conns $((H / 2 + 2000)) --max-conns-per-ip 1000 --ip-event-rate 0 >"$DIR/edge$i.log" 2>&1 & PIDS+=($!)
 done
 for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/18501) 2>/dev/null && break; sleep 0.1; done
 sleep 2

@@ -14,7 +14,7 @@ run() { # BINARY ENV -> ms per login
   local dir pid out
   dir=$(mktemp -d)
   env $2 "$1" up --host 127.0.0.1 --advertise 127.0.0.1 --data "$dir/data" --opn-port 18200 --lmp-port 18201 \
-    --fmp-port 18202 --rfp-port 18203 --connection-delay 10ms --log-level warn --max-conns-per-ip 1024 --http "" \
+    --fmp-port 18202 --rfp-port 18203 --connection-delay 10ms --log-level warn --max-conns-per-ip 1024 --ip-event-rate 0 --http "" \
     ${UP_ARGS:-} >"$dir/up.log" 2>&1 &
   pid=$!
   for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/18201) 2>/dev/null && break; sleep 0.1; done

@@ -17,7 +17,7 @@ if [ -z "$B" ]; then B=$DIR/mh3net; (cd "$(dirname "$0")/.." && go build -o "$B"
 # Seating 1 000 hunters takes minutes and the load tool reads no socket
 # meanwhile, so keep-alives are relaxed; the limits allow one address.
 E=(--host 127.0.0.1 --advertise 127.0.0.1 --connection-delay 10ms --log-level warn
-   --max-conns-per-ip 4096 --conn-rate 1000 --conn-burst 2000 --line-check 10m)
+   --max-conns-per-ip 4096 --conn-rate 1000 --conn-burst 2000 --line-check 10m --ip-event-rate 0)
 "$B" up "${E[@]}" ${UP_ARGS:-} --data "$DIR/data" --nats-port 14222 --http "" \
   --opn-port 18300 --lmp-port 18301 --fmp-port 18302 --rfp-port 18303 >"$DIR/up.log" 2>&1 &
 PIDS+=($!)

@@ -34,7 +34,7 @@ done
 # Seating 1 000 hunters takes minutes and the load tool reads no socket
 # meanwhile, so keep-alives are relaxed; the limits allow one address.
 E=(--nats nats://127.0.0.1:14222 --host 127.0.0.1 --advertise 127.0.0.1 --connection-delay 10ms
-   --log-level warn --max-conns-per-ip 4096 --conn-rate 1000 --conn-burst 2000 --line-check 10m)
+   --log-level warn --max-conns-per-ip 4096 --conn-rate 1000 --conn-burst 2000 --line-check 10m --ip-event-rate 0)
 # EDGE1_ARGS: more flags for the first edge (e.g. --pprof 127.0.0.1:6061);
 # SERVER_ENV: environment for the server processes (e.g. GOMAXPROCS=1).
 env ${SERVER_ENV:-} "$B" edge "${E[@]}" ${EDGE1_ARGS:-} --opn-port 18300 --lmp-port 18301 --fmp-port 18302 --rfp-port 18303 >"$DIR/edge1.log" 2>&1 &

@@ -56,6 +56,10 @@ const (
 	// close announcement. The edge serialises a connection's requests, so
 	// no two handlers ever write it at once, and it dies with the socket.
 	HeaderSession = "Mh3-Session"
+	// HeaderEvents is, on a reply, how many events the request appended
+	// to the event log (absent: none). The edge charges them to the
+	// client's address (edge/eventbudget.go).
+	HeaderEvents = "Mh3-Events"
 
 	// Membership a handler hands an edge for one connection, in a reply
 	// or a push; present = set (empty value = none). Edges subscribe to

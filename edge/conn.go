@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -41,6 +42,7 @@ type conn struct {
 	id     string
 	edge   string // the edge's id when the connection was accepted
 	remote string
+	key    netip.Prefix // the address the gate counts it under
 
 	net  net.Conn // the socket, or the TLS stream over it
 	raw  net.Conn // the socket
@@ -86,6 +88,7 @@ type conn struct {
 	opened                      time.Time
 	framesIn, bytesIn, unknowns int64 // read loop only
 	throttled                   int64 // read loop only: waits for a token
+	eventWaits                  int64 // read loop only: waits while the address owes events
 }
 
 // logger is the connection's logger, made when something is logged: an
@@ -112,6 +115,7 @@ func (l *Listener) serveConn(ctx context.Context, raw net.Conn) {
 		id:     l.newConnID(),
 		edge:   l.cfg.Identity.ID(),
 		remote: raw.RemoteAddr().String(),
+		key:    ipKey(raw.RemoteAddr()),
 		net:    raw,
 		raw:    raw,
 		done:   make(chan struct{}),
@@ -156,7 +160,7 @@ func (l *Listener) serveConn(ctx context.Context, raw net.Conn) {
 	reason := *c.why.Load()
 	if l.log.Enabled(context.Background(), slog.LevelInfo) {
 		c.logger().Info("connection closed", "reason", reason, "duration", time.Since(c.opened).Round(time.Millisecond),
-			"frames_in", c.framesIn, "bytes_in", c.bytesIn, "unknown_dropped", c.unknowns, "throttled", c.throttled)
+			"frames_in", c.framesIn, "bytes_in", c.bytesIn, "unknown_dropped", c.unknowns, "throttled", c.throttled, "event_waits", c.eventWaits)
 	}
 	if c.session == "" {
 		// Nothing of it was stored (OPN and RFP keep no session): the
@@ -432,7 +436,7 @@ func (c *conn) readLoop() {
 		}
 	}
 	for {
-		if !c.throttle(lim, wait) {
+		if !c.throttle(lim, wait) || !c.repayEvents(wait) {
 			return
 		}
 		need(1, idle)
@@ -522,6 +526,28 @@ func (c *conn) throttle(lim *rate.Limiter, wait *time.Timer) bool {
 	}
 }
 
+// repayEvents waits, without reading the socket, while the connection's
+// address owes events (eventbudget.go), a second at a time; the wait
+// counts as an answered line check, since the edge is what does not
+// read. It is false once the connection is closed.
+func (c *conn) repayEvents(wait *time.Timer) bool {
+	for {
+		d := c.l.gate.eventDebt(c.key, time.Now())
+		if d <= 0 {
+			return true
+		}
+		c.eventWaits++
+		c.lineOK.Store(true)
+		wait.Reset(min(d, time.Second))
+		select {
+		case <-wait.C:
+		case <-c.done:
+			wait.Stop()
+			return false
+		}
+	}
+}
+
 func (c *conn) readFailed(err error, doing string) {
 	select {
 	case <-c.done:
@@ -558,6 +584,11 @@ func (c *conn) serve(frame []byte) {
 	}
 	if v, ok := reply.Header[bus.HeaderSession]; ok && len(v) > 0 {
 		c.session = v[0]
+	}
+	if v := reply.Header.Get(bus.HeaderEvents); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			c.l.gate.chargeEvents(c.key, n, time.Now())
+		}
 	}
 	c.deliverFrom(reply, true)
 }

@@ -26,6 +26,12 @@ const (
 	DefaultRequestBurst  = 200 // frames read at once before the rate applies
 	DefaultRefusers      = 32
 	DefaultRefuseTimeout = time.Second
+	// DefaultEventRate and DefaultEventBurst bound the events one address
+	// makes the handlers append to the event log (eventbudget.go): a
+	// first login appends three, a city or circle change one or two, and
+	// a player makes a few a minute.
+	DefaultEventRate  = 5    // events per second, sustained
+	DefaultEventBurst = 1000 // events at once before the rate applies
 )
 
 // msgBusy is the NtcShut text a refused connection gets.
@@ -44,7 +50,14 @@ type GateConfig struct {
 	// RefuseTimeout bounds one refusal: handshake, NtcShut, the client's
 	// close.
 	RefuseTimeout time.Duration
-	Logger        *slog.Logger
+	// EventRate and EventBurst are a token bucket, per address, of the
+	// events the handlers report having appended for that address's
+	// requests; an address in debt has its connections read no further
+	// until the debt is repaid. Zero means the default; a negative rate
+	// turns the budget off.
+	EventRate  float64
+	EventBurst int
+	Logger     *slog.Logger
 }
 
 // Gate counts one edge process's connections and refuses those over its
@@ -54,10 +67,15 @@ type Gate struct {
 	busy     []byte        // the NtcShut frame refused connections get
 	refusers chan struct{} // a slot per refusal in progress
 	warn     rate.Sometimes
+	// warnDebt logs, now and then, an address going into event debt.
+	warnDebt rate.Sometimes
 
 	mu   sync.Mutex
 	open int
 	byIP map[netip.Prefix]int
+	// events is each address's event budget, kept while the address has
+	// connections or owes events (eventbudget.go).
+	events map[netip.Prefix]*eventBucket
 
 	refused, dropped atomic.Int64
 }
@@ -76,6 +94,12 @@ func NewGate(cfg GateConfig) *Gate {
 	if cfg.RefuseTimeout <= 0 {
 		cfg.RefuseTimeout = DefaultRefuseTimeout
 	}
+	if cfg.EventRate == 0 {
+		cfg.EventRate = DefaultEventRate
+	}
+	if cfg.EventBurst <= 0 {
+		cfg.EventBurst = DefaultEventBurst
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -88,7 +112,9 @@ func NewGate(cfg GateConfig) *Gate {
 		busy:     busy,
 		refusers: make(chan struct{}, cfg.Refusers),
 		warn:     rate.Sometimes{First: 1, Interval: 10 * time.Second},
+		warnDebt: rate.Sometimes{First: 1, Interval: 10 * time.Second},
 		byIP:     make(map[netip.Prefix]int),
+		events:   make(map[netip.Prefix]*eventBucket),
 	}
 }
 
@@ -151,6 +177,7 @@ func (g *Gate) leave(key netip.Prefix) {
 		g.byIP[key] = n
 	} else {
 		delete(g.byIP, key)
+		g.forgetRepaidLocked(key, time.Now())
 	}
 }
 

@@ -54,7 +54,10 @@ type Call struct {
 	close   bool
 	pushes  []push
 	appends []appendOp
-	sess    *sessionRef
+	// appended counts the events this request stored, in every run
+	// (bus.HeaderEvents): what one run stored stays stored.
+	appended int
+	sess     *sessionRef
 	// Membership changes of the requesting connection, handed to its edge
 	// with the reply (see bus.HeaderLayer).
 	member map[string]string
@@ -398,9 +401,9 @@ func (s *Service) handle(ctx context.Context, server string, h nats.Header, fram
 		s.publish(c, ps)
 	}
 	if cached {
-		s.replies.keep(ctx, c.Req, reply{Data: c.out, Close: c.close, Member: c.member, Session: c.sessionOut})
+		s.replies.keep(ctx, c.Req, reply{Data: c.out, Close: c.close, Member: c.member, Session: c.sessionOut, Events: c.appended})
 	}
-	(&reply{Close: c.close, Member: c.member, Session: c.sessionOut}).header(out)
+	(&reply{Close: c.close, Member: c.member, Session: c.sessionOut, Events: c.appended}).header(out)
 	if c.loggedIn {
 		s.m.Login(c.loginTook)
 	}
@@ -506,6 +509,7 @@ func (c *Call) apply() error {
 			}
 			return fmt.Errorf("%w: append to %s: %w", errUnavailable, op.stream, err)
 		}
+		c.appended += len(op.evs)
 	}
 	return c.commitSession()
 }

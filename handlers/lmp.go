@@ -253,6 +253,7 @@ func (c *Call) useSlot(code string, slot int, name []byte) (string, []byte, erro
 		if err != nil {
 			return "", nil, fmt.Errorf("%w: %w", errUnavailable, err)
 		}
+		c.appended += len(evs)
 		if sess.NewConsole {
 			sess.NewConsole = false // stored now
 			c.Changed()
@@ -281,6 +282,7 @@ func (c *Call) claimCapcomID(code string, slot int) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("%w: %w", errUnavailable, err)
 		}
+		c.appended++
 		return id, nil
 	}
 	return "", errors.New("no free Capcom ID after 32 tries")

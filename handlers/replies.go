@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -32,6 +33,8 @@ type reply struct {
 	// Session is the connection's session after the request, when it
 	// changed (bus.HeaderSession).
 	Session *string `json:"s,omitempty"`
+	// Events is how many events the request appended (bus.HeaderEvents).
+	Events int `json:"e,omitempty"`
 }
 
 // header sets the reply's headers for the edge.
@@ -44,6 +47,9 @@ func (r *reply) header(h nats.Header) {
 	}
 	if r.Session != nil {
 		h.Set(bus.HeaderSession, *r.Session)
+	}
+	if r.Events > 0 {
+		h.Set(bus.HeaderEvents, strconv.Itoa(r.Events))
 	}
 }
 

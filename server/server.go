@@ -112,6 +112,11 @@ type Config struct {
 	// RefuseTimeout bounds telling a refused connection the server is
 	// busy (0 = the default).
 	RefuseTimeout time.Duration
+	// EventRate and EventBurst bound the events one address makes the
+	// handlers append (per second sustained, at once; 0 = the defaults,
+	// a negative rate = no bound; edge/eventbudget.go).
+	EventRate  float64
+	EventBurst int
 
 	// HTTPAddr serves the operator's status page, admin API and metrics
 	// (package ops) when set. AdminToken guards the admin API; without
@@ -342,6 +347,8 @@ func (s *Server) start(ctx, edgeCtx context.Context) error {
 			MaxConns:      cfg.MaxConns,
 			MaxConnsPerIP: cfg.MaxConnsPerIP,
 			RefuseTimeout: cfg.RefuseTimeout,
+			EventRate:     cfg.EventRate,
+			EventBurst:    cfg.EventBurst,
 			Logger:        cfg.Logger,
 		})
 		for _, server := range servers {

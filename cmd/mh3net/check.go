@@ -124,6 +124,12 @@ func (o *options) checkConfig(cmd string) (string, error) {
 				c.fail("%s must be positive", l.name)
 			}
 		}
+		if o.eventRate < 0 {
+			c.fail("--ip-event-rate must be positive, or 0 for no bound")
+		}
+		if o.eventBurst <= 0 {
+			c.fail("--ip-event-burst must be positive")
+		}
 	}
 	if edge || handlers {
 		w := world.Default()

@@ -174,6 +174,8 @@ func TestCheckBadConfigurations(t *testing.T) {
 		{"edge", []string{"--nats", "nats://nats-1:99999"}, nil, "port \"99999\""},
 		{"edge", append(nats, "--request-timeout", "0s"), nil, "--request-timeout 0s must be positive"},
 		{"edge", append(nats, "--max-conns", "0"), nil, "--max-conns must be positive"},
+		{"edge", append(nats, "--ip-event-rate", "-1"), nil, "--ip-event-rate must be positive, or 0 for no bound"},
+		{"edge", append(nats, "--ip-event-burst", "0"), nil, "--ip-event-burst must be positive"},
 		{"edge", append(nats, "--log-level", "loud"), nil, "--log-level \"loud\""},
 		{"handlers", append(nats, "--nats-user", "edge", "--nats-password", "x"), nil, "handlers logs in as handlers"},
 		{"handlers", append(nats, "--postgres", "postgres://u:pg-pass@db:99999/x"), nil, "--postgres"},

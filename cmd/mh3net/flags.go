@@ -77,6 +77,8 @@ type options struct {
 	maxConnsPerIP int
 	connRate      float64
 	connBurst     int
+	eventRate     float64
+	eventBurst    int
 
 	reusePort bool
 	check     bool
@@ -178,6 +180,8 @@ func newFlagSet(name string, o *options) *flag.FlagSet {
 	fs.IntVar(&o.maxConnsPerIP, "max-conns-per-ip", edge.DefaultMaxConnsPerIP, "game connections one edge process holds from one IPv4 address or IPv6 /64")
 	fs.Float64Var(&o.connRate, "conn-rate", edge.DefaultRequestRate, "packets per second one connection may send (sustained); faster clients are not read until they are back under it")
 	fs.IntVar(&o.connBurst, "conn-burst", edge.DefaultRequestBurst, "packets one connection may send at once before --conn-rate applies")
+	fs.Float64Var(&o.eventRate, "ip-event-rate", edge.DefaultEventRate, "events per second one IPv4 address or IPv6 /64 may make the handlers append to the event log (sustained); past it, its connections are not read until it is back under; 0 = no bound")
+	fs.IntVar(&o.eventBurst, "ip-event-burst", edge.DefaultEventBurst, "events one address may make the handlers append at once before --ip-event-rate applies")
 	return fs
 }
 

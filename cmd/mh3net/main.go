@@ -224,6 +224,8 @@ func runRoles(ctx context.Context, cmd string, args []string) error {
 		MaxConnsPerIP:     o.maxConnsPerIP,
 		RequestRate:       o.connRate,
 		RequestBurst:      o.connBurst,
+		EventRate:         eventRate(o.eventRate),
+		EventBurst:        o.eventBurst,
 		HTTPAddr:          o.httpAddr,
 		AdminToken:        o.adminToken,
 		AdminTokenFile:    o.tokenFile(),
@@ -506,4 +508,12 @@ func runRebuild(ctx context.Context, args []string) error {
 		}
 	}
 	return nil
+}
+
+// eventRate is --ip-event-rate for the server: 0 there means no bound.
+func eventRate(r float64) float64 {
+	if r == 0 {
+		return -1
+	}
+	return r
 }
