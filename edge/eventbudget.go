@@ -15,10 +15,12 @@ import (
 // frame rate limit does: TCP slows the client, and nothing is refused or
 // buffered. Departures made by a connection's close are never charged.
 
-// eventBucket is one address's budget: tokens at the time at.
+// eventBucket is one address's budget: tokens at the time at. owing
+// marks a bucket counted in Gate.owing.
 type eventBucket struct {
 	tokens float64
 	at     time.Time
+	owing  bool
 }
 
 // refill brings b to now.
@@ -44,10 +46,11 @@ func (g *Gate) chargeEvents(key netip.Prefix, n int, now time.Time) {
 			g.sweepRepaidLocked(now)
 		}
 	}
-	b.refill(now, g.cfg.EventRate, g.cfg.EventBurst)
-	was := b.tokens
+	g.settleLocked(b, now)
 	b.tokens -= float64(n)
-	if was >= 0 && b.tokens < 0 {
+	if b.tokens < 0 && !b.owing {
+		b.owing = true
+		g.owing.Add(1)
 		g.warnDebt.Do(func() {
 			g.cfg.Logger.Warn("an address makes the handlers append events faster than its budget: its connections wait (--ip-event-rate, --ip-event-burst)",
 				"addr", key.String(), "rate", g.cfg.EventRate, "burst", g.cfg.EventBurst)
@@ -55,10 +58,20 @@ func (g *Gate) chargeEvents(key netip.Prefix, n int, now time.Time) {
 	}
 }
 
+// settleLocked brings b to now and, repaid, stops counting it as owing.
+func (g *Gate) settleLocked(b *eventBucket, now time.Time) {
+	b.refill(now, g.cfg.EventRate, g.cfg.EventBurst)
+	if b.owing && b.tokens >= 0 {
+		b.owing = false
+		g.owing.Add(-1)
+	}
+}
+
 // eventDebt is how long key's connections must wait before reading on:
-// zero unless the address owes events.
+// zero unless the address owes events. Every frame asks, so while no
+// address owes it answers without the gate's lock.
 func (g *Gate) eventDebt(key netip.Prefix, now time.Time) time.Duration {
-	if g.cfg.EventRate < 0 {
+	if g.cfg.EventRate < 0 || g.owing.Load() == 0 {
 		return 0
 	}
 	g.mu.Lock()
@@ -67,7 +80,7 @@ func (g *Gate) eventDebt(key netip.Prefix, now time.Time) time.Duration {
 	if b == nil {
 		return 0
 	}
-	b.refill(now, g.cfg.EventRate, g.cfg.EventBurst)
+	g.settleLocked(b, now)
 	if b.tokens >= 0 {
 		return 0
 	}
@@ -82,7 +95,7 @@ func (g *Gate) forgetRepaidLocked(key netip.Prefix, now time.Time) {
 	if b == nil {
 		return
 	}
-	b.refill(now, g.cfg.EventRate, g.cfg.EventBurst)
+	g.settleLocked(b, now)
 	if b.tokens >= float64(g.cfg.EventBurst) {
 		delete(g.events, key)
 	}

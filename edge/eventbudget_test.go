@@ -27,7 +27,13 @@ func TestEventBudget(t *testing.T) {
 	debt(a, now, 2*time.Second)
 	debt(a, now.Add(time.Second), time.Second)
 	debt(b, now, 0)
+	if n := g.owing.Load(); n != 1 {
+		t.Fatalf("%d budgets counted in debt, want 1", n)
+	}
 	debt(a, now.Add(2*time.Second), 0)
+	if n := g.owing.Load(); n != 0 {
+		t.Fatalf("%d budgets counted in debt once repaid: every frame would take the lock", n)
+	}
 
 	c := netip.MustParsePrefix("2001:db8::/64")
 	if over := g.admit(c); over != "" {

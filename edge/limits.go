@@ -74,8 +74,10 @@ type Gate struct {
 	open int
 	byIP map[netip.Prefix]int
 	// events is each address's event budget, kept while the address has
-	// connections or owes events (eventbudget.go).
+	// connections or owes events (eventbudget.go); owing counts the
+	// budgets in debt.
 	events map[netip.Prefix]*eventBucket
+	owing  atomic.Int32
 
 	refused, dropped atomic.Int64
 }
