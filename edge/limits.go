@@ -28,10 +28,11 @@ const (
 	DefaultRefuseTimeout = time.Second
 	// DefaultEventRate and DefaultEventBurst bound the events one address
 	// makes the handlers append to the event log (eventbudget.go): a
-	// first login appends three, a city or circle change one or two, and
-	// a player makes a few a minute.
-	DefaultEventRate  = 5    // events per second, sustained
-	DefaultEventBurst = 1000 // events at once before the rate applies
+	// first login appends three, a city created and left about six, and
+	// a player makes a few a minute. The burst leaves a load test of a
+	// few thousand first logins from one address below it.
+	DefaultEventRate  = 20    // events per second, sustained
+	DefaultEventBurst = 20000 // events at once before the rate applies
 )
 
 // msgBusy is the NtcShut text a refused connection gets.
