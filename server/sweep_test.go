@@ -26,9 +26,6 @@ import (
 // connection answers ReqServerTime (or, closed, is replaced by a new
 // one). Nothing panics, and a new hunter logs in at the end.
 func TestEveryPacketOnEveryServer(t *testing.T) {
-	if testing.Short() {
-		t.Skip("sweeps every packet id")
-	}
 	var logs testlog.Buffer
 	s := start(t, Config{RequestRate: 1e6, RequestBurst: 1 << 20,
 		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
