@@ -3,7 +3,8 @@
 // dies: a lease on a key of a JetStream key-value bucket.
 //
 // The bucket's TTL (MaxAge) is the lease period: every write of the key
-// (the holder's name) lapses ttl after it was stored. The holder takes the
+// (the holder's name and a token of the hold) lapses ttl after it was
+// stored. The holder takes the
 // key with Create (which fails while anyone holds it) and renews it every
 // ttl/3 with Update at the revision it last wrote (which fails once the
 // key lapsed or someone else took it). A holder that dies stops renewing;
@@ -28,6 +29,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
 )
 
 // Bucket creates the lease bucket, or updates its TTL: one revision per
@@ -70,8 +72,14 @@ func Bucket(ctx context.Context, js jetstream.JetStream, name string, ttl time.D
 func Run(ctx context.Context, kv jetstream.KeyValue, key, holder string, ttl time.Duration, work func(ctx context.Context)) error {
 	log := slog.Default().With("lease", kv.Bucket()+"/"+key, "holder", holder)
 	period := ttl / 3
+	// The key holds the holder's name and a token of this hold. A new
+	// token after each hold: a renewal of an ended hold that NATS
+	// delivers late (the client buffers writes while it reconnects) must
+	// not look like this holder's when a restarted server numbers the
+	// re-created key's revisions from 1 again.
+	token := holdToken(holder)
 	for ctx.Err() == nil {
-		rev, err := acquire(ctx, kv, key, holder, ttl)
+		rev, err := acquire(ctx, kv, key, token, ttl)
 		var cfgErr *configError
 		if errors.As(err, &cfgErr) {
 			return err
@@ -90,7 +98,8 @@ func Run(ctx context.Context, kv jetstream.KeyValue, key, holder string, ttl tim
 			continue
 		}
 		log.Info("lease acquired", "revision", rev)
-		rev, err = hold(ctx, kv, key, holder, rev, period, work)
+		rev, err = hold(ctx, kv, key, token, rev, period, work)
+		token = holdToken(holder)
 		switch {
 		case ctx.Err() != nil:
 			rctx, cancel := context.WithTimeout(context.Background(), period)
@@ -146,8 +155,12 @@ type configError struct{ err error }
 
 func (e *configError) Error() string { return e.err.Error() }
 
-// acquire takes the key if nobody holds it (or this holder still does,
-// after a renewal whose answer was lost) and returns the revision written.
+// holdToken is what a hold writes in the key: the holder's name and a
+// token of its own.
+func holdToken(holder string) string { return holder + " " + nuid.Next() }
+
+// acquire takes the key if nobody holds it (or this campaign's token
+// does: a Create whose answer was lost) and returns the revision written.
 func acquire(ctx context.Context, kv jetstream.KeyValue, key, holder string, ttl time.Duration) (uint64, error) {
 	cctx, cancel := context.WithTimeout(ctx, ttl/3)
 	defer cancel()

@@ -191,7 +191,7 @@ func TestRenewalFailureCancelsWork(t *testing.T) {
 	_, kv := bucket(t, url)
 	ctx := context.Background()
 	e, err := kv.Get(ctx, "relay")
-	if err != nil || string(e.Value()) != "A" {
+	if err != nil || !strings.HasPrefix(string(e.Value()), "A ") {
 		t.Fatalf("key holds %v, %v", e, err)
 	}
 	// Someone else writes the key: A's next renewal (at A's revision) fails.
@@ -207,6 +207,47 @@ func TestRenewalFailureCancelsWork(t *testing.T) {
 	}
 	t.Logf("work cancelled: %v", cause)
 	// The intruder never renews: its write lapses and A takes the lease again.
+	r.waitFor(t, "start A", 2)
+	r.check(t)
+}
+
+// A renewal of a hold that ended, delivered late (nats.go buffers writes
+// while it reconnects, and a restarted server numbers a re-created key's
+// revisions from 1 again), writes what that hold wrote. The holder must
+// not take it for its own: it waits for it to lapse like anyone's.
+func TestALateRenewalOfAnEndedHoldIsNotTheHolders(t *testing.T) {
+	url := server(t)
+	r := newRecorder()
+	start(t, url, "A", r)
+	r.waitFor(t, "start A", 1)
+	_, kv := bucket(t, url)
+	ctx := context.Background()
+	e, err := kv.Get(ctx, "relay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := e.Value()
+	// Another process takes the key (A's hold ends at its renewal), then
+	// the ended hold's renewal lands.
+	rev, err := kv.Update(ctx, "relay", []byte("intruder"), e.Revision())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor(t, "stop A", 1)
+	late, err := kv.Update(ctx, "relay", old, rev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two of A's campaigns later (each ttl/3 apart) the key is still the
+	// late write, untouched: A did not adopt it.
+	time.Sleep(2 * ttl / 3)
+	if e, err := kv.Get(ctx, "relay"); err != nil || e.Revision() != late {
+		t.Fatalf("the late renewal's key was taken over: %v, %v", e, err)
+	}
+	if got := r.snapshot(); len(got) != 2 {
+		t.Fatalf("A worked on a late renewal of its ended hold: %v", got)
+	}
+	// It lapses and A takes the lease with a hold of its own.
 	r.waitFor(t, "start A", 2)
 	r.check(t)
 }
