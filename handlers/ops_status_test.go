@@ -88,7 +88,11 @@ func TestStatusShowsHuntersInTheirCity(t *testing.T) {
 		events.CircleDeparted{Index: 2})
 	r.append(t, "hunter.CCCC3333", 0, events.HunterLocated{Server: 1, Gate: 2, Conn: "c-CCCC3333", Edge: "e1", Name: []byte("Cid")})
 
-	st := waitStatus(t, r, func(st Status) bool { return st.Online == 4 && st.InWorld == 3 && len(st.Cities) == 1 })
+	// Until the read models have applied every event appended above
+	// (the log's lag at 0), the snapshot may show some of them only.
+	st := waitStatus(t, r, func(st Status) bool {
+		return st.Online == 4 && st.InWorld == 3 && len(st.Cities) == 1 && st.Log.Position != 0 && st.Log.Lag == 0
+	})
 	byID := map[string]StatusHunter{}
 	for _, h := range st.Hunters {
 		byID[h.CapcomID] = h
