@@ -28,17 +28,27 @@ func processCPU(b *testing.B) time.Duration {
 // idle processor at each hand-off. The pause's own cost (a timer) is
 // measured alone as "sleep".
 func BenchmarkInProcessRoundTrip(b *testing.B) {
+	for _, conn := range []string{"pipe", "buffered"} {
+		b.Run(conn, func(b *testing.B) { benchRoundTrip(b, conn == "buffered") })
+	}
+}
+
+func benchRoundTrip(b *testing.B, buffered bool) {
 	ns, err := Start(Options{StoreDir: filepath.Join(b.TempDir(), "data")})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(ns.Shutdown)
-	nc, err := nats.Connect("", nats.InProcessServer(ns))
+	var provider nats.InProcessConnProvider = ns
+	if buffered {
+		provider = InProcess{ns}
+	}
+	nc, err := nats.Connect("", nats.InProcessServer(provider))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(nc.Close)
-	responder, err := nats.Connect("", nats.InProcessServer(ns))
+	responder, err := nats.Connect("", nats.InProcessServer(provider))
 	if err != nil {
 		b.Fatal(err)
 	}

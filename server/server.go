@@ -228,7 +228,7 @@ func (s *Server) start(ctx, edgeCtx context.Context) error {
 		if err != nil {
 			return err
 		}
-		opts = append(opts, nats.InProcessServer(s.NATS), nats.Name(name), nats.MaxReconnects(-1), errorLog(cfg.Logger), nats.ClosedHandler(s.onClosed(ctx)))
+		opts = append(opts, nats.InProcessServer(natsrv.InProcess{Server: s.NATS}), nats.Name(name), nats.MaxReconnects(-1), errorLog(cfg.Logger), nats.ClosedHandler(s.onClosed(ctx)))
 		s.nc, err = nats.Connect("", opts...)
 	} else {
 		s.nc, err = Connect(cfg.NATSURL, name, client, cfg.Logger, nats.ClosedHandler(s.onClosed(ctx)))
@@ -247,7 +247,7 @@ func (s *Server) start(ctx, edgeCtx context.Context) error {
 			if oerr != nil {
 				return oerr
 			}
-			opts = append(opts, nats.InProcessServer(s.NATS), nats.Name(name+" edges"), nats.NoEcho(), nats.MaxReconnects(-1), errorLog(cfg.Logger), nats.ClosedHandler(s.onClosed(ctx)))
+			opts = append(opts, nats.InProcessServer(natsrv.InProcess{Server: s.NATS}), nats.Name(name+" edges"), nats.NoEcho(), nats.MaxReconnects(-1), errorLog(cfg.Logger), nats.ClosedHandler(s.onClosed(ctx)))
 			s.edgeNC, err = nats.Connect("", opts...)
 		} else {
 			s.edgeNC, err = Connect(cfg.NATSURL, name+" edges", client, cfg.Logger, nats.NoEcho(), nats.ClosedHandler(s.onClosed(ctx)))
