@@ -147,6 +147,13 @@ func (s *Service) ReqTicket(c *Call, m *pat.ReqTicket) error {
 		return err
 	}
 	c.newTicket(sess, c.random("ticket", 0, ids.TicketLen))
+	if sess.Reconnect {
+		// A first contact (MH3SP's request_reconnection): the game
+		// closes this connection and comes back with the ticket, so the
+		// record is written in transit now and the close has nothing
+		// left to write.
+		c.sess.leaving = true
+	}
 	return c.Answer(&pat.AnsTicket{Ticket: []byte(sess.Ticket)})
 }
 

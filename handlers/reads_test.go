@@ -89,8 +89,25 @@ func TestFirstLoginReadsOnlyWhatItMust(t *testing.T) {
 			t.Fatalf("user list of a new console: %+v", list.Users)
 		}
 		step("ReqUserListData of a new console", 0)
+		// The ticket of a first contact is made in transit (the game
+		// comes back with it), so the close writes nothing.
+		ticketRev := func() uint64 {
+			t.Helper()
+			var rec ticketRecord
+			rev, _, err := getJSON(context.Background(), r.s.kv.tickets, kvKey(ticket), &rec)
+			if err != nil || !rec.Transit || rec.Holder != l1 {
+				t.Fatalf("ticket of a first contact: %+v, %v", rec, err)
+			}
+			return rev
+		}
+		made := ticketRev()
+		reads() // the test's own
 		closeWith(t, r.s, "lmp", l1, r.session(l1), false)
 		step("close of the first LMP connection", 0)
+		if ticketRev() != made {
+			t.Fatal("the close of the first LMP connection wrote its ticket again")
+		}
+		reads()
 
 		var withTicket pat.Data
 		withTicket.SetBinary(pat.ConnPatTicket, []byte(ticket))

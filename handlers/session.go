@@ -99,8 +99,9 @@ const (
 // it is closed.
 type ticketRecord struct {
 	Holder string `json:"holder"`
-	// Transit is set when the holder closed expecting the game back on
-	// another connection (a server change).
+	// Transit is set when the holder closed, or was told to close,
+	// expecting the game back on another connection: a ticket made on a
+	// first contact, a server chosen, a server change.
 	Transit bool      `json:"transit,omitempty"`
 	Since   time.Time `json:"since"`
 	Session Session   `json:"session"`
@@ -117,9 +118,10 @@ type sessionRef struct {
 	replaced string
 	// adoptedFrom is the holder of the ticket this run adopted.
 	adoptedFrom string
-	// leaving: the game was told where to reconnect (FmpInfo); the
-	// ticket's record is written in transit at once, so the close that
-	// follows has nothing left to write.
+	// leaving: the game was told where to reconnect (FmpInfo), or got
+	// its ticket on a first contact; the ticket's record is written in
+	// transit at once, so the close that follows has nothing left to
+	// write.
 	leaving bool
 }
 
