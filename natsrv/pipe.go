@@ -73,60 +73,73 @@ func signal(c chan struct{}) {
 
 // pipeEnd is one end of a buffered pipe.
 type pipeEnd struct {
-	rx, tx *pipeDir
-
-	// Deadlines in Unix nanoseconds (0: none). When one changes while a
-	// Read or Write waits (waiters), dlChanged is closed and replaced,
-	// which wakes it to look again. The server sets a write deadline
-	// around each flush, mostly with nobody waiting.
-	rdl, wdl  atomic.Int64
-	waiters   atomic.Int32
-	dmu       sync.Mutex
-	dlChanged chan struct{}
+	rx, tx   *pipeDir
+	rdl, wdl deadline
 
 	closeOnce sync.Once
 }
 
 func bufferedPipe() (*pipeEnd, *pipeEnd) {
 	a, b := newPipeDir(), newPipeDir()
-	return &pipeEnd{rx: a, tx: b, dlChanged: make(chan struct{})},
-		&pipeEnd{rx: b, tx: a, dlChanged: make(chan struct{})}
+	return &pipeEnd{rx: a, tx: b}, &pipeEnd{rx: b, tx: a}
 }
 
-// expired reports whether the read or write deadline has passed.
-func (e *pipeEnd) expired(read bool) bool {
-	dl := e.wdl.Load()
-	if read {
-		dl = e.rdl.Load()
+// deadline is the read or the write deadline of an end. nats.go sets a
+// write deadline around every write and the server around every flush,
+// mostly with nobody waiting; only a change while a Read (or Write)
+// waits wakes it, to look again.
+type deadline struct {
+	at      atomic.Int64 // Unix nanoseconds; 0: none
+	waiters atomic.Int32
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced on a change with waiters
+}
+
+func (d *deadline) set(t time.Time) {
+	var at int64
+	if !t.IsZero() {
+		at = t.UnixNano()
 	}
-	return dl != 0 && time.Now().UnixNano() >= dl
+	d.mu.Lock()
+	d.at.Store(at)
+	if d.waiters.Load() > 0 && d.changed != nil {
+		close(d.changed)
+		d.changed = nil
+	}
+	d.mu.Unlock()
 }
 
-// wait blocks until c is signalled, the deadline passes or changes.
-func (e *pipeEnd) wait(c chan struct{}, read bool) error {
+// expired reports whether the deadline has passed.
+func (d *deadline) expired() bool {
+	at := d.at.Load()
+	return at != 0 && time.Now().UnixNano() >= at
+}
+
+// wait blocks until c is signalled, or the deadline passes or changes.
+func (d *deadline) wait(c chan struct{}) error {
 	// Counted before the deadline is read: a setter that finds no waiter
 	// stored its deadline before this reads it.
-	e.waiters.Add(1)
-	defer e.waiters.Add(-1)
-	e.dmu.Lock()
-	changed := e.dlChanged
-	e.dmu.Unlock()
-	dl := e.wdl.Load()
-	if read {
-		dl = e.rdl.Load()
+	d.waiters.Add(1)
+	defer d.waiters.Add(-1)
+	d.mu.Lock()
+	if d.changed == nil {
+		d.changed = make(chan struct{})
 	}
-	if dl == 0 {
+	changed := d.changed
+	d.mu.Unlock()
+	at := d.at.Load()
+	if at == 0 {
 		select {
 		case <-c:
 		case <-changed:
 		}
 		return nil
 	}
-	d := time.Until(time.Unix(0, dl))
-	if d <= 0 {
+	wait := time.Until(time.Unix(0, at))
+	if wait <= 0 {
 		return os.ErrDeadlineExceeded
 	}
-	t := time.NewTimer(d)
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-c:
@@ -145,7 +158,7 @@ func (e *pipeEnd) Read(b []byte) (int, error) {
 			d.mu.Unlock()
 			return 0, io.ErrClosedPipe
 		}
-		if e.expired(true) {
+		if e.rdl.expired() {
 			d.mu.Unlock()
 			return 0, os.ErrDeadlineExceeded
 		}
@@ -175,7 +188,7 @@ func (e *pipeEnd) Read(b []byte) (int, error) {
 		if len(b) == 0 {
 			return 0, nil
 		}
-		if err := e.wait(d.readable, true); err != nil {
+		if err := e.rdl.wait(d.readable); err != nil {
 			return 0, err
 		}
 	}
@@ -193,7 +206,7 @@ func (e *pipeEnd) Write(b []byte) (int, error) {
 			d.mu.Unlock()
 			return 0, io.ErrClosedPipe
 		}
-		if e.expired(false) {
+		if e.wdl.expired() {
 			d.mu.Unlock()
 			return 0, os.ErrDeadlineExceeded
 		}
@@ -209,7 +222,7 @@ func (e *pipeEnd) Write(b []byte) (int, error) {
 			return len(b), nil
 		}
 		d.mu.Unlock()
-		if err := e.wait(d.writable, false); err != nil {
+		if err := e.wdl.wait(d.writable); err != nil {
 			return 0, err
 		}
 	}
@@ -239,26 +252,11 @@ func (pipeAddr) String() string  { return "pipe" }
 func (e *pipeEnd) LocalAddr() net.Addr  { return pipeAddr{} }
 func (e *pipeEnd) RemoteAddr() net.Addr { return pipeAddr{} }
 
-func (e *pipeEnd) setDeadline(read, write bool, t time.Time) error {
-	var dl int64
-	if !t.IsZero() {
-		dl = t.UnixNano()
-	}
-	e.dmu.Lock()
-	if read {
-		e.rdl.Store(dl)
-	}
-	if write {
-		e.wdl.Store(dl)
-	}
-	if e.waiters.Load() > 0 {
-		close(e.dlChanged)
-		e.dlChanged = make(chan struct{})
-	}
-	e.dmu.Unlock()
+func (e *pipeEnd) SetDeadline(t time.Time) error {
+	e.rdl.set(t)
+	e.wdl.set(t)
 	return nil
 }
 
-func (e *pipeEnd) SetDeadline(t time.Time) error      { return e.setDeadline(true, true, t) }
-func (e *pipeEnd) SetReadDeadline(t time.Time) error  { return e.setDeadline(true, false, t) }
-func (e *pipeEnd) SetWriteDeadline(t time.Time) error { return e.setDeadline(false, true, t) }
+func (e *pipeEnd) SetReadDeadline(t time.Time) error  { e.rdl.set(t); return nil }
+func (e *pipeEnd) SetWriteDeadline(t time.Time) error { e.wdl.set(t); return nil }

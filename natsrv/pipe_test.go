@@ -92,3 +92,57 @@ func TestInProcessServesAClient(t *testing.T) {
 		t.Fatal("a connection to a server that is down")
 	}
 }
+
+// nats.go sets a write deadline around every write: that must not wake a
+// Read waiting on the same end (a needless goroutine wake-up per write).
+func TestWriteDeadlineLeavesAWaitingReaderAlone(t *testing.T) {
+	a, b := bufferedPipe()
+	defer a.Close()
+	defer b.Close()
+	got := make(chan []byte, 1)
+	go func() {
+		buf := make([]byte, 8)
+		n, _ := a.Read(buf)
+		got <- buf[:n]
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	var changed chan struct{}
+	for changed == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the reader never waited")
+		}
+		time.Sleep(time.Millisecond)
+		a.rdl.mu.Lock()
+		if a.rdl.waiters.Load() == 1 {
+			changed = a.rdl.changed
+		}
+		a.rdl.mu.Unlock()
+	}
+	for range 100 {
+		a.SetWriteDeadline(time.Now().Add(time.Second))
+		a.SetWriteDeadline(time.Time{})
+	}
+	select {
+	case <-changed:
+		t.Fatal("a write deadline woke the waiting reader")
+	default:
+	}
+	// A read deadline does wake it, and it times out.
+	a.SetReadDeadline(time.Now().Add(-time.Second))
+	select {
+	case <-changed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a read deadline did not wake the reader")
+	}
+	if _, err := b.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case p := <-got:
+		if len(p) != 0 {
+			t.Fatalf("read %q past its deadline", p)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the reader did not return")
+	}
+}
