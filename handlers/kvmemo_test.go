@@ -355,3 +355,54 @@ func closeOn(t *testing.T, s *Service, conn string, sess Session) {
 	m.Header.Set(bus.HeaderSession, v)
 	s.connClosed(context.Background(), m)
 }
+
+// A ticket this process remembers in transit, but that another process
+// has handed over since (its holder is online there), is not adopted on
+// the memo's word: the adoption's compare-and-set loses, the bucket is
+// read, and the holder it names is closed, as for any replayed ticket.
+func TestMovedTicketIsAdoptedFromTheBucket(t *testing.T) {
+	r := newRig(t)
+	other := r.otherProcess()
+	ctx := context.Background()
+	var user pat.Data
+	user.SetLong(pat.UserSlotIndex, 1).SetString(pat.UserHunterName, []byte("Lagiacrus"))
+	local := r.mustLocalOn
+	local(r.s, "lmp", "l1", "l1.1", 1, &pat.AnsConnection{})
+	local(r.s, "lmp", "l1", "l1.2", 2, &pat.ReqLoginInfo{})
+	ticket := ticketOf(t, local(r.s, "lmp", "l1", "l1.3", 3, &pat.ReqTicket{}))
+	local(r.s, "lmp", "l1", "l1.4", 4, &pat.ReqUserObject{IsSlotEmpty: 1, Slot: 1, User: user})
+	local(r.s, "lmp", "l1", "l1.5", 5, &pat.ReqFmpInfo{Index: 1, Fields: []byte{pat.FmpAddress, pat.FmpPort}})
+	var rec ticketRecord
+	if _, _, cached, err := r.s.ticketMemo.get(ctx, kvKey(ticket), &rec); err != nil || !cached || !rec.Transit {
+		t.Fatalf("this process does not remember the ticket in transit: %+v, %v", rec, err)
+	}
+
+	// The game arrives on FMP through the other process.
+	var withTicket pat.Data
+	withTicket.SetBinary(pat.ConnPatTicket, []byte(ticket))
+	victim := r.pushes("f1")
+	local(other, "fmp", "f1", "f1.1", 1, &pat.AnsConnection{Data: withTicket})
+	capcomID := r.session("f1").CapcomID
+	if capcomID == "" {
+		t.Fatal("no hand-over on the other process")
+	}
+
+	// The ticket is presented again, to this process.
+	local(r.s, "fmp", "f2", "f2.1", 1, &pat.AnsConnection{Data: withTicket})
+	select {
+	case m := <-victim:
+		ps, _ := pat.SplitFrames(m.Data)
+		if len(ps) != 1 || ps[0].ID != pat.IDNtcShut {
+			t.Fatalf("the holder got %x", m.Data)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the connection holding the ticket was not closed")
+	}
+	var after ticketRecord
+	if _, _, err := getJSON(ctx, r.s.kv.tickets, kvKey(ticket), &after); err != nil || after.Holder != "f2" || after.Transit {
+		t.Fatalf("ticket after the replay: %+v, %v", after, err)
+	}
+	if s := r.session("f2"); s.CapcomID != capcomID {
+		t.Fatalf("session of the replay: %+v", s)
+	}
+}

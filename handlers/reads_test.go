@@ -61,10 +61,11 @@ func closeWith(t *testing.T, s *Service, server, conn string, sess Session, unse
 }
 
 // A first login reads only what it cannot know: whether the support
-// code it makes is free, and the ticket record at each hand-over (never
-// adopted from memory). The new console's user list and first profile,
-// the new Capcom ID's presence, and the close of a connection whose
-// session says what it wrote last read nothing. A close with a request
+// code it makes is free. The ticket record at each hand-over is taken
+// from this process's memory of writing it (the adoption's
+// compare-and-set proves it current), and the new console's user list
+// and first profile, the new Capcom ID's presence, and the close of a
+// connection whose session says what it wrote last read nothing. A close with a request
 // left unanswered reads the buckets, and still writes nothing needless.
 func TestFirstLoginReadsOnlyWhatItMust(t *testing.T) {
 	r := newRig(t)
@@ -112,7 +113,7 @@ func TestFirstLoginReadsOnlyWhatItMust(t *testing.T) {
 		var withTicket pat.Data
 		withTicket.SetBinary(pat.ConnPatTicket, []byte(ticket))
 		r.send("lmp", l2, l2+".1", 1, &pat.AnsConnection{Data: withTicket})
-		step("the ticket's hand-over to LMP", 1)
+		step("the ticket's hand-over to LMP", 0)
 		var user pat.Data
 		user.SetLong(pat.UserSlotIndex, 1).SetString(pat.UserHunterName, []byte("Qurupeco"))
 		var uo pat.AnsUserObject
@@ -143,7 +144,7 @@ func TestFirstLoginReadsOnlyWhatItMust(t *testing.T) {
 	if r.send("fmp", "a3", "a3.1", 1, &pat.AnsConnection{Data: withTicket}); r.session("a3").CapcomID != capcomID {
 		t.Fatalf("FMP session %+v", r.session("a3"))
 	}
-	step("the ticket's hand-over to FMP", 1)
+	step("the ticket's hand-over to FMP", 0)
 	closeWith(t, r.s, "fmp", "a3", r.session("a3"), false)
 	step("close of an FMP connection that never entered the world", 0)
 	if after := r.revisions(ticket, capcomID); after != [2]uint64{} {

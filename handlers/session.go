@@ -226,33 +226,61 @@ func (c *Call) Changed() { c.sess.dirty = true }
 // and makes this connection the ticket's holder. A connection still
 // holding the ticket (a replayed or doubled hand-over) is sent NtcShut
 // and closed, as a second login with one Capcom ID is.
+//
+// The record may come from this process's memo (on one box the process
+// that wrote the hand-over is the one that adopts it), but nothing of it
+// is acted on before this connection's hold is written by compare-and-set
+// at the revision read: a memo gone stale (the session ended or moved on
+// elsewhere) loses that write, and the adoption is decided again on the
+// bucket, so an ended session never comes back. Closing a holder is
+// decided on the bucket's word only.
 func (c *Call) adopt(ticket string) (bool, error) {
-	// Read from the bucket, never the memo: what is adopted here (the
-	// Capcom ID above all) is acted on before the session is written
-	// back, and an ended session must not come back from a stale memo.
-	var rec ticketRecord
-	rev, found, err := c.s.ticketMemo.fresh(c.ctx, kvKey(ticket), &rec)
-	if err == nil && !found {
-		// The hand-over was written by another process moments ago; a
-		// lagging replica may not hold it yet.
-		rev, found, err = c.s.ticketMemo.fresh(withLeaderReads(c.ctx, c.s.nc), kvKey(ticket), &rec)
-	}
-	if err != nil || !found {
-		return false, err
-	}
 	if _, err := c.Session(); err != nil {
 		return false, err
 	}
-	if rec.Holder != "" && rec.Holder != c.Conn && !rec.Transit {
-		c.logger().Info("PAT ticket presented again while its holder is connected, closing the holder", "old_conn", rec.Holder)
-		if err := c.Kick(rec.Holder, textLoggedInElsewhere); err != nil {
+	key := kvKey(ticket)
+	memo := c.s.ticketMemo
+	for attempt := 0; attempt < 2; attempt++ {
+		var rec ticketRecord
+		var rev uint64
+		var found, cached bool
+		var err error
+		if attempt == 0 {
+			rev, found, cached, err = memo.get(c.ctx, key, &rec)
+		} else {
+			rev, found, err = memo.fresh(c.ctx, key, &rec)
+		}
+		if err == nil && !found {
+			// The hand-over was written by another process moments ago;
+			// a lagging replica may not hold it yet.
+			rev, found, err = memo.fresh(withLeaderReads(c.ctx, c.s.nc), key, &rec)
+		}
+		if err != nil || !found {
 			return false, err
 		}
+		if rec.Holder != "" && rec.Holder != c.Conn && !rec.Transit {
+			if cached {
+				continue // not on the memo's word: read the bucket
+			}
+			c.logger().Info("PAT ticket presented again while its holder is connected, closing the holder", "old_conn", rec.Holder)
+			if err := c.Kick(rec.Holder, textLoggedInElsewhere); err != nil {
+				return false, err
+			}
+		}
+		s := rec.Session
+		s.TicketRev = 0
+		held, err := memo.update(c.ctx, key, ticketRecord{Holder: c.Conn, Since: c.s.cfg.Now(), Session: s}, rev)
+		if isConflict(err) {
+			continue // moved since it was read: decide on the bucket
+		}
+		if err != nil {
+			return false, fmt.Errorf("%w: kv %s put %s: %w", errUnavailable, c.s.kv.tickets.Bucket(), key, err)
+		}
+		s.TicketRev = held
+		c.sess.s, c.sess.dirty, c.sess.adoptedFrom = s, true, rec.Holder
+		return true, nil
 	}
-	s := rec.Session
-	s.TicketRev = rev
-	c.sess.s, c.sess.dirty, c.sess.handOver, c.sess.adoptedFrom = s, true, true, rec.Holder
-	return true, nil
+	return false, fmt.Errorf("%w: ticket %s of connection %s", errSessionMoved, key, c.Conn)
 }
 
 // newTicket gives the session a fresh ticket; the one it replaces is
