@@ -530,6 +530,46 @@ func (s *Service) connClosed(ctx context.Context, m *nats.Msg) {
 	// bucket is believed.
 	settled := m.Header.Get(bus.HeaderUnsettled) == ""
 	wroteLast := func(rev, sessionRev uint64) bool { return settled && sessionRev != 0 && rev == sessionRev }
+	cleanTicket := func() {
+		if sess.Ticket == "" {
+			return
+		}
+		key := kvKey(sess.Ticket)
+		err := ifMine(ctx, s.ticketMemo, key, func(rec *ticketRecord) bool { return rec.Holder == conn }, func(rev uint64, rec *ticketRecord, cached bool) error {
+			if sess.Reconnect {
+				// The game comes back with the ticket: the next
+				// connection takes the session as this one left it
+				// (already there when it was written in transit and
+				// nothing changed since).
+				left := sess
+				left.TicketRev = 0
+				if rec.Transit && reflect.DeepEqual(rec.Session, left) {
+					if cached && !wroteLast(rev, sess.TicketRev) {
+						return errAskBucket
+					}
+					return nil
+				}
+				rec.Transit, rec.Since, rec.Session = true, s.cfg.Now(), left
+				_, err := s.ticketMemo.update(ctx, key, *rec, rev)
+				return err
+			}
+			return s.ticketMemo.delete(ctx, key, rev)
+		})
+		if err != nil {
+			log().Debug("ticket changed meanwhile", "err", err)
+		}
+	}
+	// A logout deletes ticket and presence: two writes that wait on
+	// nothing of each other, made at once.
+	var wg sync.WaitGroup
+	atOnce := sess.CapcomID != "" && !sess.Reconnect
+	if atOnce {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cleanTicket()
+		}()
+	}
 	if sess.CapcomID != "" {
 		// Out of the world as MH3SP's departure does; a server change
 		// keeps the new server until the game arrives there. Only an FMP
@@ -559,31 +599,10 @@ func (s *Service) connClosed(ctx context.Context, m *nats.Msg) {
 			log().Debug("presence changed meanwhile", "err", err)
 		}
 	}
-	if sess.Ticket != "" {
-		key := kvKey(sess.Ticket)
-		err := ifMine(ctx, s.ticketMemo, key, func(rec *ticketRecord) bool { return rec.Holder == conn }, func(rev uint64, rec *ticketRecord, cached bool) error {
-			if sess.Reconnect {
-				// The game comes back with the ticket: the next
-				// connection takes the session as this one left it
-				// (already there when it was written in transit and
-				// nothing changed since).
-				left := sess
-				left.TicketRev = 0
-				if rec.Transit && reflect.DeepEqual(rec.Session, left) {
-					if cached && !wroteLast(rev, sess.TicketRev) {
-						return errAskBucket
-					}
-					return nil
-				}
-				rec.Transit, rec.Since, rec.Session = true, s.cfg.Now(), left
-				_, err := s.ticketMemo.update(ctx, key, *rec, rev)
-				return err
-			}
-			return s.ticketMemo.delete(ctx, key, rev)
-		})
-		if err != nil {
-			log().Debug("ticket changed meanwhile", "err", err)
-		}
+	if atOnce {
+		wg.Wait()
+	} else {
+		cleanTicket()
 	}
 	if s.log.Enabled(ctx, slog.LevelDebug) {
 		log().Debug("connection cleaned up", "reason", m.Header.Get(bus.HeaderReason))
