@@ -142,6 +142,22 @@ func TestCloseCleansUpPastAStaleMemo(t *testing.T) {
 	}
 }
 
+// sentOnInProcess plays a first login on LMP connection conn, served by
+// this process's handlers, up to the server's choice (FmpInfo), and
+// returns its ticket.
+func (r *rig) sentOnInProcess(conn, hunter string) string {
+	r.t.Helper()
+	var user pat.Data
+	user.SetLong(pat.UserSlotIndex, 1).SetString(pat.UserHunterName, []byte(hunter))
+	local := r.mustLocalOn
+	local(r.s, "lmp", conn, conn+".1", 1, &pat.AnsConnection{})
+	local(r.s, "lmp", conn, conn+".2", 2, &pat.ReqLoginInfo{})
+	ticket := ticketOf(r.t, local(r.s, "lmp", conn, conn+".3", 3, &pat.ReqTicket{}))
+	local(r.s, "lmp", conn, conn+".4", 4, &pat.ReqUserObject{IsSlotEmpty: 1, Slot: 1, User: user})
+	local(r.s, "lmp", conn, conn+".5", 5, &pat.ReqFmpInfo{Index: 1, Fields: []byte{pat.FmpAddress, pat.FmpPort}})
+	return ticket
+}
+
 // A ticket whose session ended (its holder logged out, handled by another
 // process) is not adopted from this process's memory of it: the Capcom
 // ID it carried does not come back with it.
@@ -149,14 +165,8 @@ func TestEndedTicketIsNotAdoptedFromMemory(t *testing.T) {
 	r := newRig(t)
 	other := r.otherProcess()
 	ctx := context.Background()
-	var user pat.Data
-	user.SetLong(pat.UserSlotIndex, 1).SetString(pat.UserHunterName, []byte("Qurupeco"))
 	local := r.mustLocalOn
-	local(r.s, "lmp", "l1", "l1.1", 1, &pat.AnsConnection{})
-	local(r.s, "lmp", "l1", "l1.2", 2, &pat.ReqLoginInfo{})
-	ticket := ticketOf(t, local(r.s, "lmp", "l1", "l1.3", 3, &pat.ReqTicket{}))
-	local(r.s, "lmp", "l1", "l1.4", 4, &pat.ReqUserObject{IsSlotEmpty: 1, Slot: 1, User: user})
-	local(r.s, "lmp", "l1", "l1.5", 5, &pat.ReqFmpInfo{Index: 1, Fields: []byte{pat.FmpAddress, pat.FmpPort}})
+	ticket := r.sentOnInProcess("l1", "Qurupeco")
 	local(r.s, "lmp", "l1", "l1.6", 6, &pat.ReqShut{Type: 1})
 	if r.session("l1").CapcomID == "" {
 		t.Fatal("no Capcom ID chosen")
@@ -364,14 +374,8 @@ func TestMovedTicketIsAdoptedFromTheBucket(t *testing.T) {
 	r := newRig(t)
 	other := r.otherProcess()
 	ctx := context.Background()
-	var user pat.Data
-	user.SetLong(pat.UserSlotIndex, 1).SetString(pat.UserHunterName, []byte("Lagiacrus"))
 	local := r.mustLocalOn
-	local(r.s, "lmp", "l1", "l1.1", 1, &pat.AnsConnection{})
-	local(r.s, "lmp", "l1", "l1.2", 2, &pat.ReqLoginInfo{})
-	ticket := ticketOf(t, local(r.s, "lmp", "l1", "l1.3", 3, &pat.ReqTicket{}))
-	local(r.s, "lmp", "l1", "l1.4", 4, &pat.ReqUserObject{IsSlotEmpty: 1, Slot: 1, User: user})
-	local(r.s, "lmp", "l1", "l1.5", 5, &pat.ReqFmpInfo{Index: 1, Fields: []byte{pat.FmpAddress, pat.FmpPort}})
+	ticket := r.sentOnInProcess("l1", "Lagiacrus")
 	var rec ticketRecord
 	if _, _, cached, err := r.s.ticketMemo.get(ctx, kvKey(ticket), &rec); err != nil || !cached || !rec.Transit {
 		t.Fatalf("this process does not remember the ticket in transit: %+v, %v", rec, err)
