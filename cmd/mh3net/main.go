@@ -83,6 +83,7 @@ MH3NET_<FLAG> in the environment (upper case, dashes as underscores).
 `
 
 func main() {
+	keepSysmonAwake()
 	if err := run(os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
