@@ -27,7 +27,8 @@ const sysmonSchedtrace = "schedtrace=2147483647"
 
 // sysmonEnv returns the environment to re-execute the process with for
 // the command line args, or ok=false when the process should run as it
-// is: not a server role, or schedtrace already set.
+// is: not a server role (or one asked for its help or --check), or
+// schedtrace already set.
 func sysmonEnv(args, environ []string) (env []string, ok bool) {
 	cmd := "up"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
@@ -37,6 +38,12 @@ func sysmonEnv(args, environ []string) (env []string, ok bool) {
 	case "up", "edge", "handlers", "nats":
 	default:
 		return nil, false
+	}
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--help", "-check", "--check", "-check=true", "--check=true":
+			return nil, false // prints and exits: nothing to keep awake
+		}
 	}
 	godebug, at := "", -1
 	for i, kv := range environ {

@@ -30,6 +30,9 @@ func TestSysmonEnv(t *testing.T) {
 		// choice, 0 being the runtime's default): left alone.
 		{args: []string{"up"}, environ: append(slices.Clone(base), "GODEBUG="+sysmonSchedtrace)},
 		{args: []string{"up"}, environ: append(slices.Clone(base), "GODEBUG=gctrace=1, schedtrace=0")},
+		// A server asked for its help or its checked configuration.
+		{args: []string{"up", "-h"}, environ: base},
+		{args: []string{"edge", "--check", "--nats", "nats://127.0.0.1:1"}, environ: base},
 		// Not a server.
 		{args: []string{"load"}, environ: base},
 		{args: []string{"admin", "hunters"}, environ: base},
