@@ -181,19 +181,27 @@ func TestOneHolderAndTakeover(t *testing.T) {
 	r.check(t)
 }
 
-// A renewal that fails (the key was taken away) cancels work at once;
-// the holder campaigns again and gets the lease back.
-func TestRenewalFailureCancelsWork(t *testing.T) {
+// heldByA starts holder A on a server of its own, waits until it works,
+// and returns the recorder, the bucket and the lease's key as A holds it.
+func heldByA(t *testing.T) (*recorder, jetstream.KeyValue, jetstream.KeyValueEntry) {
+	t.Helper()
 	url := server(t)
 	r := newRecorder()
 	start(t, url, "A", r)
 	r.waitFor(t, "start A", 1)
 	_, kv := bucket(t, url)
-	ctx := context.Background()
-	e, err := kv.Get(ctx, "relay")
+	e, err := kv.Get(context.Background(), "relay")
 	if err != nil || !strings.HasPrefix(string(e.Value()), "A ") {
 		t.Fatalf("key holds %v, %v", e, err)
 	}
+	return r, kv, e
+}
+
+// A renewal that fails (the key was taken away) cancels work at once;
+// the holder campaigns again and gets the lease back.
+func TestRenewalFailureCancelsWork(t *testing.T) {
+	r, kv, e := heldByA(t)
+	ctx := context.Background()
 	// Someone else writes the key: A's next renewal (at A's revision) fails.
 	if _, err := kv.Update(ctx, "relay", []byte("intruder"), e.Revision()); err != nil {
 		t.Fatal(err)
@@ -216,16 +224,8 @@ func TestRenewalFailureCancelsWork(t *testing.T) {
 // revisions from 1 again), writes what that hold wrote. The holder must
 // not take it for its own: it waits for it to lapse like anyone's.
 func TestALateRenewalOfAnEndedHoldIsNotTheHolders(t *testing.T) {
-	url := server(t)
-	r := newRecorder()
-	start(t, url, "A", r)
-	r.waitFor(t, "start A", 1)
-	_, kv := bucket(t, url)
+	r, kv, e := heldByA(t)
 	ctx := context.Background()
-	e, err := kv.Get(ctx, "relay")
-	if err != nil {
-		t.Fatal(err)
-	}
 	old := e.Value()
 	// Another process takes the key (A's hold ends at its renewal), then
 	// the ended hold's renewal lands.

@@ -47,7 +47,20 @@ func start(t testing.TB, cfg Config) *Server {
 // greeted opens an LMP connection that went through ReqConnection.
 func greeted(t *testing.T, s *Server) *gameclient.Client {
 	t.Helper()
-	c, err := gameclient.Dial(s.Addr("lmp").String())
+	return greetedOn(t, s, "lmp")
+}
+
+// greetedOn opens a connection to server (TLS on OPN) that went through
+// ReqConnection.
+func greetedOn(t *testing.T, s *Server, server string) *gameclient.Client {
+	t.Helper()
+	var c *gameclient.Client
+	var err error
+	if server == "opn" {
+		c, err = gameclient.DialTLS(s.Addr(server).String(), false)
+	} else {
+		c, err = gameclient.Dial(s.Addr(server).String())
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

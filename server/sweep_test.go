@@ -34,21 +34,7 @@ func TestEveryPacketOnEveryServer(t *testing.T) {
 	greetOn := func(server string) func(t *testing.T) *gameclient.Client {
 		return func(t *testing.T) *gameclient.Client {
 			t.Helper()
-			var c *gameclient.Client
-			var err error
-			if server == "opn" {
-				c, err = gameclient.DialTLS(addr(server), false)
-			} else {
-				c, err = gameclient.Dial(addr(server))
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { c.Close() })
-			if _, err := c.Greet(&gameclient.Console{}, false); err != nil {
-				t.Fatal(err)
-			}
-			return c
+			return greetedOn(t, s, server)
 		}
 	}
 	hunters := 0
